@@ -1,0 +1,11 @@
+#pragma once
+#include "vitcuda/autograd/tape.h"
+
+namespace vit {
+
+// Non-overlapping patch embedding (a stride-P convolution) as im2col + matrix product:
+// images [B, C, H, W] f32, weight [D, C, P, P], bias [D] -> tokens [B, (H/P)*(W/P), D],
+// patches in row-major order of the patch grid (like timm's PatchEmbed with flatten).
+Tensor patch_embed(const Tensor& images, const Tensor& weight, const Tensor& bias, Tape& tape);
+
+}  // namespace vit

@@ -1,0 +1,12 @@
+#pragma once
+#include "vitcuda/autograd/tape.h"
+
+namespace vit {
+
+// Prepends the class token to every sequence: cls [1, 1, D], tokens [B, N, D] -> [B, N+1, D].
+Tensor concat_class_token(const Tensor& cls_token, const Tensor& tokens, Tape& tape);
+
+// One token of every sequence: x [B, N, D] -> [B, D] (index 0 is the class token).
+Tensor select_token(const Tensor& x, std::int64_t index, Tape& tape);
+
+}  // namespace vit

@@ -1,0 +1,50 @@
+// CPU reference cross-entropy: per row a max, a log-sum-exp and the target-weighted sum, in
+// double; the backward recomputes the softmax from the logits instead of saving it.
+#include "kernels/cpu/loss.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace vit::cpu {
+
+namespace {
+
+double row_log_sum_exp(const float* row, std::int64_t classes) {
+  const float row_max = *std::max_element(row, row + classes);
+  double sum = 0.0;
+  for (std::int64_t c = 0; c < classes; ++c) sum += std::exp(static_cast<double>(row[c]) - row_max);
+  return row_max + std::log(sum);
+}
+
+}  // namespace
+
+float cross_entropy_forward(const float* logits, const std::int32_t* labels, std::int64_t rows,
+                            std::int64_t classes, float smoothing) {
+  double total = 0.0;
+#pragma omp parallel for reduction(+ : total)
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const float* row = logits + r * classes;
+    const double lse = row_log_sum_exp(row, classes);
+    double sum_logits = 0.0;
+    for (std::int64_t c = 0; c < classes; ++c) sum_logits += row[c];
+    // -sum_c target_c log p_c with log p_c = logit_c - lse
+    total += (1.0 - smoothing) * (lse - row[labels[r]]) + smoothing * (lse - sum_logits / classes);
+  }
+  return static_cast<float>(total / static_cast<double>(rows));
+}
+
+void cross_entropy_backward(const float* logits, const std::int32_t* labels, float dloss,
+                            float* dlogits, std::int64_t rows, std::int64_t classes, float smoothing) {
+  const double row_scale = static_cast<double>(dloss) / static_cast<double>(rows);
+#pragma omp parallel for
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const float* row = logits + r * classes;
+    const double lse = row_log_sum_exp(row, classes);
+    for (std::int64_t c = 0; c < classes; ++c) {
+      const double target = smoothing / classes + (c == labels[r] ? 1.0 - smoothing : 0.0);
+      dlogits[r * classes + c] = static_cast<float>((std::exp(row[c] - lse) - target) * row_scale);
+    }
+  }
+}
+
+}  // namespace vit::cpu

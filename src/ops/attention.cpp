@@ -1,0 +1,31 @@
+#include "vitcuda/ops/attention.h"
+
+#include "kernels/cpu/attention.h"
+#include "ops/op_checks.h"
+
+namespace vit {
+
+Tensor attention(const Tensor& qkv, int heads, Tape& tape) {
+  constexpr const char* op = "attention";
+  detail::check_cpu_f32(qkv, op, "qkv");
+  detail::check_rank(qkv, 3, op, "qkv");
+  VIT_CHECK(qkv.size(2) % 3 == 0, "attention: qkv ", shape_str(qkv.shape()),
+            " must end in 3*D (q, k and v packed).");
+  const cpu::AttentionShape s{qkv.size(0), qkv.size(1), qkv.size(2) / 3, heads};
+  VIT_CHECK(heads > 0 && s.dim % heads == 0, "attention: dim ", s.dim, " is not divisible by ",
+            heads, " heads.");
+  Tensor out = Tensor::empty({s.batch, s.tokens, s.dim});
+  Tensor probs = Tensor::empty({s.batch, s.heads, s.tokens, s.tokens});
+  cpu::attention_forward(qkv.data<float>(), out.data<float>(), probs.data<float>(), s);
+  if (Tape::needs_grad({&qkv})) {
+    tape.record(op, out, [qkv, probs, s](const Tensor& dout) {
+      Tensor dqkv = Tensor::empty(qkv.shape());
+      cpu::attention_backward(qkv.data<float>(), probs.data<float>(), dout.data<float>(),
+                              dqkv.data<float>(), s);
+      qkv.accumulate_grad(std::move(dqkv));
+    });
+  }
+  return out;
+}
+
+}  // namespace vit

@@ -1,0 +1,50 @@
+#include "vitcuda/ops/dropout.h"
+
+#include "kernels/cpu/dropout.h"
+#include "ops/op_checks.h"
+
+namespace vit {
+
+namespace {
+
+void check_probability(float p, const char* op) {
+  VIT_CHECK(p >= 0.0f && p < 1.0f, op, ": drop probability must be in [0, 1), got ", p, ".");
+}
+
+}  // namespace
+
+Tensor dropout(const Tensor& x, float p, std::uint64_t seed, Tape& tape) {
+  detail::check_cpu_f32(x, "dropout", "x");
+  check_probability(p, "dropout");
+  if (p == 0.0f) return x;
+  Tensor y = Tensor::empty(x.shape());
+  cpu::dropout_forward(x.data<float>(), y.data<float>(), x.numel(), p, seed);
+  if (Tape::needs_grad({&x})) {
+    tape.record("dropout", y, [x, p, seed](const Tensor& dy) {
+      Tensor dx = Tensor::empty(x.shape());
+      cpu::dropout_backward(dy.data<float>(), dx.data<float>(), x.numel(), p, seed);
+      x.accumulate_grad(std::move(dx));
+    });
+  }
+  return y;
+}
+
+Tensor drop_path(const Tensor& x, float p, std::uint64_t seed, Tape& tape) {
+  detail::check_cpu_f32(x, "drop_path", "x");
+  check_probability(p, "drop_path");
+  VIT_CHECK(x.ndim() >= 1, "drop_path: x must have a batch dim.");
+  if (p == 0.0f) return x;
+  const std::int64_t rows = x.size(0), row_size = x.numel() / std::max<std::int64_t>(rows, 1);
+  Tensor y = Tensor::empty(x.shape());
+  cpu::drop_path_forward(x.data<float>(), y.data<float>(), rows, row_size, p, seed);
+  if (Tape::needs_grad({&x})) {
+    tape.record("drop_path", y, [x, p, seed, rows, row_size](const Tensor& dy) {
+      Tensor dx = Tensor::empty(x.shape());
+      cpu::drop_path_forward(dy.data<float>(), dx.data<float>(), rows, row_size, p, seed);
+      x.accumulate_grad(std::move(dx));
+    });
+  }
+  return y;
+}
+
+}  // namespace vit

@@ -1,0 +1,50 @@
+#include "vitcuda/ops/tokens.h"
+
+#include "kernels/cpu/tokens.h"
+#include "ops/op_checks.h"
+
+namespace vit {
+
+Tensor concat_class_token(const Tensor& cls_token, const Tensor& tokens, Tape& tape) {
+  constexpr const char* op = "concat_class_token";
+  detail::check_cpu_f32(cls_token, op, "cls_token");
+  detail::check_cpu_f32(tokens, op, "tokens");
+  detail::check_rank(tokens, 3, op, "tokens");
+  const std::int64_t batch = tokens.size(0), n = tokens.size(1), dim = tokens.size(2);
+  VIT_CHECK(cls_token.shape() == Shape({1, 1, dim}), "concat_class_token: cls_token ",
+            shape_str(cls_token.shape()), " must be [1, 1, ", dim, "] for tokens ", shape_str(tokens.shape()), ".");
+  Tensor out = Tensor::empty({batch, n + 1, dim});
+  cpu::concat_class_token_forward(cls_token.data<float>(), tokens.data<float>(), out.data<float>(),
+                                  batch, n, dim);
+  if (Tape::needs_grad({&cls_token, &tokens})) {
+    tape.record(op, out, [cls_token, tokens, batch, n, dim](const Tensor& dout) {
+      Tensor dcls = detail::grad_buffer_if_needed(cls_token);
+      Tensor dtokens = detail::grad_buffer_if_needed(tokens);
+      cpu::concat_class_token_backward(dout.data<float>(), detail::data_or_null(dcls),
+                                       detail::data_or_null(dtokens), batch, n, dim);
+      if (dcls.defined()) cls_token.accumulate_grad(std::move(dcls));
+      if (dtokens.defined()) tokens.accumulate_grad(std::move(dtokens));
+    });
+  }
+  return out;
+}
+
+Tensor select_token(const Tensor& x, std::int64_t index, Tape& tape) {
+  constexpr const char* op = "select_token";
+  detail::check_cpu_f32(x, op, "x");
+  detail::check_rank(x, 3, op, "x");
+  const std::int64_t batch = x.size(0), n = x.size(1), dim = x.size(2);
+  VIT_CHECK(0 <= index && index < n, "select_token: index ", index, " is out of range for ", n, " tokens.");
+  Tensor out = Tensor::empty({batch, dim});
+  cpu::select_token_forward(x.data<float>(), out.data<float>(), batch, n, dim, index);
+  if (Tape::needs_grad({&x})) {
+    tape.record(op, out, [x, batch, n, dim, index](const Tensor& dout) {
+      Tensor dx = Tensor::empty(x.shape());
+      cpu::select_token_backward(dout.data<float>(), dx.data<float>(), batch, n, dim, index);
+      x.accumulate_grad(std::move(dx));
+    });
+  }
+  return out;
+}
+
+}  // namespace vit

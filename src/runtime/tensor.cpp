@@ -1,0 +1,248 @@
+// Tensor storage, views, conversions and the gradient slot used by the tape.
+#include "vitcuda/runtime/tensor.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+#include "vitcuda/runtime/rng.h"
+
+namespace vit {
+
+namespace {
+constexpr std::size_t kAlignment = 64;  // cache line; also what vectorised loops like
+}
+
+Storage::Storage(std::size_t bytes, Device device) : bytes_(bytes), device_(device) {
+  VIT_CHECK(device.is_cpu(), "this build has no ", device.str(),
+            " backend; tensors can only live on the cpu.");
+  const std::size_t rounded = (std::max<std::size_t>(bytes, 1) + kAlignment - 1) / kAlignment * kAlignment;
+  data_ = std::aligned_alloc(kAlignment, rounded);
+  VIT_CHECK(data_ != nullptr, "out of host memory allocating ", bytes, " bytes.");
+}
+
+Storage::~Storage() { std::free(data_); }
+
+struct Tensor::Impl {
+  std::shared_ptr<Storage> storage;
+  std::size_t offset = 0;  // bytes from the start of storage
+  Shape shape;
+  DType dtype = DType::f32;
+  bool requires_grad = false;
+  bool is_leaf = true;
+  std::shared_ptr<Impl> grad;
+};
+
+Tensor::Impl& Tensor::impl() const {
+  VIT_CHECK(impl_ != nullptr, "the tensor is undefined (it holds no data).");
+  return *impl_;
+}
+
+Tensor Tensor::empty(const Shape& shape, DType dtype, Device device) {
+  auto impl = std::make_shared<Impl>();
+  impl->shape = shape;
+  impl->dtype = dtype;
+  impl->storage = std::make_shared<Storage>(shape_numel(shape) * dtype_size(dtype), device);
+  return Tensor(std::move(impl));
+}
+
+Tensor Tensor::zeros(const Shape& shape, DType dtype, Device device) {
+  Tensor t = empty(shape, dtype, device);
+  std::memset(t.raw_data(), 0, t.nbytes());
+  return t;
+}
+
+Tensor Tensor::full(const Shape& shape, float value, DType dtype) {
+  Tensor t = empty(shape, dtype);
+  t.fill(value);
+  return t;
+}
+
+Tensor Tensor::from_vector(const std::vector<float>& values, const Shape& shape) {
+  VIT_CHECK(static_cast<std::int64_t>(values.size()) == shape_numel(shape), values.size(),
+            " values cannot fill shape ", shape_str(shape), ".");
+  Tensor t = empty(shape, DType::f32);
+  std::copy(values.begin(), values.end(), t.data<float>());
+  return t;
+}
+
+Tensor Tensor::from_int32(const std::vector<std::int32_t>& values, const Shape& shape) {
+  VIT_CHECK(static_cast<std::int64_t>(values.size()) == shape_numel(shape), values.size(),
+            " values cannot fill shape ", shape_str(shape), ".");
+  Tensor t = empty(shape, DType::i32);
+  std::copy(values.begin(), values.end(), t.data<std::int32_t>());
+  return t;
+}
+
+Tensor Tensor::randn(const Shape& shape, Rng& rng, float stddev) {
+  Tensor t = empty(shape, DType::f32);
+  float* out = t.data<float>();
+  for (std::int64_t i = 0; i < t.numel(); ++i) out[i] = rng.normal(0.0f, stddev);
+  return t;
+}
+
+Tensor Tensor::uniform(const Shape& shape, Rng& rng, float low, float high) {
+  Tensor t = empty(shape, DType::f32);
+  float* out = t.data<float>();
+  for (std::int64_t i = 0; i < t.numel(); ++i) out[i] = rng.uniform(low, high);
+  return t;
+}
+
+const Shape& Tensor::shape() const { return impl().shape; }
+
+std::int64_t Tensor::size(int dim) const {
+  const int rank = ndim();
+  const int d = dim < 0 ? dim + rank : dim;
+  VIT_CHECK(d >= 0 && d < rank, "dim ", dim, " is out of range for shape ", shape_str(shape()), ".");
+  return shape()[d];
+}
+
+std::int64_t Tensor::numel() const { return shape_numel(shape()); }
+DType Tensor::dtype() const { return impl().dtype; }
+Device Tensor::device() const { return impl().storage->device(); }
+std::size_t Tensor::nbytes() const { return numel() * dtype_size(dtype()); }
+
+const std::shared_ptr<Storage>& Tensor::storage() const { return impl().storage; }
+
+void* Tensor::raw_data() const {
+  return static_cast<char*>(impl().storage->data()) + impl().offset;
+}
+
+float Tensor::item() const {
+  VIT_CHECK(numel() == 1, "item() needs a one-element tensor, got shape ", shape_str(shape()), ".");
+  return to_vector()[0];
+}
+
+Tensor Tensor::reshape(const Shape& new_shape) const {
+  Shape resolved = new_shape;
+  std::int64_t known = 1;
+  int inferred = -1;
+  for (std::size_t i = 0; i < resolved.size(); ++i) {
+    if (resolved[i] == -1) {
+      VIT_CHECK(inferred < 0, "reshape to ", shape_str(new_shape), " has more than one -1.");
+      inferred = static_cast<int>(i);
+    } else {
+      VIT_CHECK(resolved[i] >= 0, "reshape to ", shape_str(new_shape), " has a negative size.");
+      known *= resolved[i];
+    }
+  }
+  if (inferred >= 0) {
+    VIT_CHECK(known > 0 && numel() % known == 0, "cannot reshape ", shape_str(shape()), " to ",
+              shape_str(new_shape), ".");
+    resolved[inferred] = numel() / known;
+  }
+  VIT_CHECK(shape_numel(resolved) == numel(), "cannot reshape ", shape_str(shape()), " (",
+            numel(), " elements) to ", shape_str(new_shape), ".");
+  auto view = std::make_shared<Impl>(Impl{impl().storage, impl().offset, resolved, dtype(), false, true, nullptr});
+  return Tensor(std::move(view));
+}
+
+Tensor Tensor::slice(std::int64_t begin, std::int64_t end) const {
+  VIT_CHECK(ndim() >= 1, "cannot slice a scalar.");
+  VIT_CHECK(0 <= begin && begin <= end && end <= shape()[0], "slice [", begin, ", ", end,
+            ") is out of range for shape ", shape_str(shape()), ".");
+  Shape sliced = shape();
+  sliced[0] = end - begin;
+  const std::size_t row_bytes = shape_numel(Shape(shape().begin() + 1, shape().end())) * dtype_size(dtype());
+  auto view = std::make_shared<Impl>(Impl{impl().storage, impl().offset + begin * row_bytes, sliced, dtype(), false, true, nullptr});
+  return Tensor(std::move(view));
+}
+
+Tensor Tensor::clone() const {
+  Tensor copy = empty(shape(), dtype(), device());
+  std::memcpy(copy.raw_data(), raw_data(), nbytes());
+  return copy;
+}
+
+Tensor Tensor::to(DType target) const {
+  if (target == dtype()) return clone();
+  Tensor out = empty(shape(), target, device());
+  const std::int64_t n = numel();
+  if (target == DType::f32) {
+    const std::vector<float> values = to_vector();
+    std::copy(values.begin(), values.end(), out.data<float>());
+  } else if (target == DType::bf16 && dtype() == DType::f32) {
+    const float* in = data<float>();
+    bfloat16* o = out.data<bfloat16>();
+    for (std::int64_t i = 0; i < n; ++i) o[i] = bfloat16::from_float(in[i]);
+  } else {
+    VIT_FAIL("conversion from ", dtype_name(dtype()), " to ", dtype_name(target), " is not supported.");
+  }
+  return out;
+}
+
+void Tensor::copy_from(const Tensor& source) {
+  VIT_CHECK(source.shape() == shape() && source.dtype() == dtype(), "copy_from: source ",
+            shape_str(source.shape()), " ", dtype_name(source.dtype()), " does not match ",
+            shape_str(shape()), " ", dtype_name(dtype()), ".");
+  std::memmove(raw_data(), source.raw_data(), nbytes());
+}
+
+void Tensor::fill(float value) {
+  const std::int64_t n = numel();
+  switch (dtype()) {
+    case DType::f32: std::fill_n(data<float>(), n, value); break;
+    case DType::bf16: std::fill_n(data<bfloat16>(), n, bfloat16::from_float(value)); break;
+    case DType::i32: std::fill_n(data<std::int32_t>(), n, static_cast<std::int32_t>(value)); break;
+    case DType::u8: std::fill_n(data<std::uint8_t>(), n, static_cast<std::uint8_t>(value)); break;
+  }
+}
+
+std::vector<float> Tensor::to_vector() const {
+  const std::int64_t n = numel();
+  std::vector<float> values(n);
+  switch (dtype()) {
+    case DType::f32: std::copy_n(data<float>(), n, values.begin()); break;
+    case DType::bf16:
+      for (std::int64_t i = 0; i < n; ++i) values[i] = data<bfloat16>()[i].to_float();
+      break;
+    case DType::i32: std::copy_n(data<std::int32_t>(), n, values.begin()); break;
+    case DType::u8: std::copy_n(data<std::uint8_t>(), n, values.begin()); break;
+  }
+  return values;
+}
+
+bool Tensor::requires_grad() const { return impl_ && impl_->requires_grad; }
+
+Tensor& Tensor::set_requires_grad(bool enabled) {
+  VIT_CHECK(!enabled || dtype() == DType::f32 || dtype() == DType::bf16,
+            "only floating-point tensors can require grad (this one is ", dtype_name(dtype()), ").");
+  impl().requires_grad = enabled;
+  return *this;
+}
+
+bool Tensor::is_leaf() const { return impl().is_leaf; }
+
+void Tensor::mark_recorded() {
+  impl().requires_grad = true;
+  impl().is_leaf = false;
+}
+
+Tensor Tensor::grad() const { return Tensor(impl().grad); }
+
+void Tensor::accumulate_grad(const Tensor& gradient) const {
+  if (impl().grad) {
+    accumulate_grad(Tensor(gradient));  // adds in place; nothing is taken over
+  } else {
+    accumulate_grad(gradient.clone());
+  }
+}
+
+void Tensor::accumulate_grad(Tensor&& gradient) const {
+  VIT_CHECK(gradient.shape() == shape(), "gradient of shape ", shape_str(gradient.shape()),
+            " does not match tensor of shape ", shape_str(shape()), ".");
+  VIT_CHECK(gradient.dtype() == DType::f32, "gradients are f32, got ", dtype_name(gradient.dtype()), ".");
+  if (!impl().grad) {
+    impl().grad = gradient.impl_;
+    return;
+  }
+  float* sum = Tensor(impl().grad).data<float>();
+  const float* add = gradient.data<float>();
+  const std::int64_t n = numel();
+#pragma omp parallel for if (n > 32768)
+  for (std::int64_t i = 0; i < n; ++i) sum[i] += add[i];
+}
+
+void Tensor::zero_grad() const { impl().grad.reset(); }
+
+}  // namespace vit
