@@ -1,0 +1,54 @@
+#pragma once
+// The Vision Transformer (Dosovitskiy et al.), structured and named like timm's
+// VisionTransformer: patch_embed, cls_token, pos_embed, blocks.N, norm, [pre_logits.fc], head.
+#include <memory>
+#include <vector>
+
+#include "vitcuda/layers/config.h"
+#include "vitcuda/layers/layers.h"
+
+namespace vit {
+
+class ViT : public nn::Module {
+  ViTConfig config_;  // first: the layers below are built from it
+  Rng init_rng_;      // draws every initial weight, in construction order
+
+ public:
+  explicit ViT(const ViTConfig& config, Device device = Device::cpu(), std::uint64_t init_seed = 0);
+
+  // images [B, C, H, W] f32 -> logits [B, classes]. Dropout and drop-path act only in training mode.
+  Tensor forward(const Tensor& images, Tape& tape);
+
+  void train(bool training = true) { training_ = training; }
+  void eval() { training_ = false; }
+  bool training() const { return training_; }
+  const ViTConfig& config() const { return config_; }
+
+  // Head = head.* and pre_logits.*; the backbone is everything else.
+  static bool is_head_parameter(const std::string& name);
+  void freeze_backbone();      // backbone parameters stop requiring grad
+  void reset_head(Rng& rng);   // timm's init for head (and pre-logits), for a new task
+
+  // Dropout randomness: step k of training draws its masks from (seed, k); saved with checkpoints.
+  void set_dropout_state(std::uint64_t seed, std::uint64_t forward_count);
+  std::uint64_t dropout_seed() const { return dropout_seed_; }
+  std::uint64_t forward_count() const { return forward_count_; }
+
+  nn::PatchEmbed patch_embed;
+  Tensor cls_token, pos_embed;
+  std::vector<std::unique_ptr<nn::Block>> blocks;
+  nn::LayerNorm norm;
+  struct PreLogits : nn::Module {
+    PreLogits(std::int64_t dim, std::int64_t features, Rng& rng);
+    nn::Linear fc;
+  };
+  std::unique_ptr<PreLogits> pre_logits;  // only when config.representation_size > 0
+  nn::Linear head;
+
+ private:
+  bool training_ = true;
+  std::uint64_t dropout_seed_ = 0;
+  std::uint64_t forward_count_ = 0;
+};
+
+}  // namespace vit

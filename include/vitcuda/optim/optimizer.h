@@ -1,0 +1,102 @@
+#pragma once
+// Optimizers with PyTorch's explicit cycle: opt.zero_grad(); tape.backward(loss); opt.step().
+// Parameters come in groups: each group has its own weight decay switch and learning-rate scale
+// (differential learning rates). A parameter without a gradient (frozen: requires_grad off) is
+// neither updated nor decayed.
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "vitcuda/layers/module.h"
+
+namespace vit::optim {
+
+struct ParamGroup {
+  std::vector<nn::NamedTensor> params;
+  bool weight_decay = true;  // apply the optimizer's weight decay to this group
+  float lr_scale = 1.0f;     // this group's learning rate = optimizer lr * lr_scale
+};
+
+struct GroupingOptions {
+  // timm's rule: no decay on 1-D tensors (biases, norms) nor on cls_token / pos_embed.
+  bool decay_biases_norms_embeddings = false;
+  std::function<float(const std::string& name)> lr_scale;  // unset: 1 for every parameter
+};
+
+// Splits parameters into groups by (decay, lr scale); frozen parameters are left out.
+std::vector<ParamGroup> make_param_groups(const std::vector<nn::NamedTensor>& params,
+                                          const GroupingOptions& options = {});
+
+// Scales all gradients so their global L2 norm is at most max_norm (like PyTorch's
+// clip_grad_norm_); returns the norm before clipping.
+float clip_grad_norm(const std::vector<nn::NamedTensor>& params, float max_norm);
+
+class Optimizer {
+ public:
+  virtual ~Optimizer() = default;
+  Optimizer(const Optimizer&) = delete;
+  Optimizer& operator=(const Optimizer&) = delete;
+
+  void zero_grad();
+  void step();  // one update of every parameter that has a gradient
+
+  float lr() const { return lr_; }
+  void set_lr(float lr) { lr_ = lr; }  // schedulers call this before step()
+  std::int64_t step_count() const { return step_count_; }
+  const std::vector<ParamGroup>& groups() const { return groups_; }
+
+  // State as named tensors ("<parameter>.<slot>" and "step"), to save beside a checkpoint.
+  std::map<std::string, Tensor> state() const;
+  void load_state(const std::map<std::string, Tensor>& state);  // throws naming what does not fit
+
+ protected:
+  Optimizer(std::vector<ParamGroup> groups, float lr, std::vector<std::string> slot_names);
+  // Updates one parameter; `slots` are its state tensors in slot_names order (zeros at first).
+  virtual void update(Tensor& param, const Tensor& grad, std::vector<Tensor>& slots, float lr,
+                      bool decay) = 0;
+
+ private:
+  std::vector<ParamGroup> groups_;
+  float lr_;
+  std::vector<std::string> slot_names_;
+  std::map<std::string, std::vector<Tensor>> slots_;  // by parameter name, created on first update
+  std::int64_t step_count_ = 0;
+};
+
+struct AdamWOptions {
+  float lr = 1e-3f;
+  float beta1 = 0.9f;
+  float beta2 = 0.999f;
+  float eps = 1e-8f;
+  float weight_decay = 0.01f;
+};
+
+class AdamW : public Optimizer {
+ public:
+  AdamW(std::vector<ParamGroup> groups, const AdamWOptions& options);
+  AdamW(const std::vector<nn::NamedTensor>& params, const AdamWOptions& options);  // timm groups
+
+ private:
+  void update(Tensor& param, const Tensor& grad, std::vector<Tensor>& slots, float lr, bool decay) override;
+  AdamWOptions options_;
+};
+
+struct SGDOptions {
+  float lr = 1e-2f;
+  float momentum = 0.0f;
+  float weight_decay = 0.0f;
+  bool nesterov = false;
+};
+
+class SGD : public Optimizer {
+ public:
+  SGD(std::vector<ParamGroup> groups, const SGDOptions& options);
+  SGD(const std::vector<nn::NamedTensor>& params, const SGDOptions& options);  // timm groups
+
+ private:
+  void update(Tensor& param, const Tensor& grad, std::vector<Tensor>& slots, float lr, bool decay) override;
+  SGDOptions options_;
+};
+
+}  // namespace vit::optim

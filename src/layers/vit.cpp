@@ -1,0 +1,88 @@
+#include "vitcuda/layers/vit.h"
+
+#include "vitcuda/ops.h"
+
+namespace vit {
+
+namespace {
+
+// Validates before any member is built, so a bad config fails with its own message.
+const ViTConfig& validated(const ViTConfig& config, Device device) {
+  config.validate();
+  VIT_CHECK(device.is_cpu(), "this build has no ", device.str(), " backend; build the model on the cpu.");
+  return config;
+}
+
+}  // namespace
+
+ViT::PreLogits::PreLogits(std::int64_t dim, std::int64_t features, Rng& rng) : fc(dim, features, rng) {
+  register_module("fc", fc);
+}
+
+ViT::ViT(const ViTConfig& config, Device device, std::uint64_t init_seed)
+    : config_(validated(config, device)),
+      init_rng_(init_seed),
+      patch_embed(config.in_channels, config.patch_size, config.dim, init_rng_),
+      norm(config.dim),
+      head(config.head_features(), config.num_classes, init_rng_) {
+  Rng& rng = init_rng_;
+  cls_token = Tensor::randn({1, 1, config.dim}, rng, 1e-6f);
+  pos_embed = nn::trunc_normal({1, config.tokens(), config.dim}, rng, 0.02f);
+  register_module("patch_embed", patch_embed);
+  register_parameter("cls_token", cls_token);
+  register_parameter("pos_embed", pos_embed);
+  for (int i = 0; i < config.depth; ++i) {
+    const float drop_path = config.depth > 1 ? config.drop_path_rate * i / (config.depth - 1) : 0.0f;
+    blocks.push_back(std::make_unique<nn::Block>(config.dim, config.heads, config.mlp_hidden(),
+                                                 config.drop_rate, drop_path, rng));
+    register_module("blocks." + std::to_string(i), *blocks.back());
+  }
+  register_module("norm", norm);
+  if (config.representation_size > 0) {
+    pre_logits = std::make_unique<PreLogits>(config.dim, config.representation_size, rng);
+    register_module("pre_logits", *pre_logits);
+  }
+  register_module("head", head);
+}
+
+Tensor ViT::forward(const Tensor& images, Tape& tape) {
+  VIT_CHECK(images.ndim() == 4 && images.size(1) == config_.in_channels &&
+                images.size(2) == config_.image_size && images.size(3) == config_.image_size,
+            "the model takes images [B, ", config_.in_channels, ", ", config_.image_size, ", ",
+            config_.image_size, "], got ", shape_str(images.shape()), ".");
+  nn::ForwardContext ctx(tape, training_, dropout_seed_ ^ (0xD1B54A32D192ED03ull * (forward_count_ + 1)));
+  if (training_) ++forward_count_;
+
+  Tensor x = concat_class_token(cls_token, patch_embed.forward(images, ctx), tape);
+  x = add(x, pos_embed, tape);
+  if (training_ && config_.drop_rate > 0.0f) x = dropout(x, config_.drop_rate, ctx.next_seed(), tape);
+  for (const auto& block : blocks) x = block->forward(x, ctx);
+  Tensor features = select_token(norm.forward(x, ctx), 0, tape);
+  if (pre_logits) features = vit::tanh(pre_logits->fc.forward(features, ctx), tape);
+  return head.forward(features, ctx);
+}
+
+bool ViT::is_head_parameter(const std::string& name) {
+  return name.rfind("head.", 0) == 0 || name.rfind("pre_logits.", 0) == 0;
+}
+
+void ViT::freeze_backbone() {
+  for (nn::NamedTensor& p : named_parameters()) {
+    if (!is_head_parameter(p.name)) {
+      p.tensor.set_requires_grad(false);
+      p.tensor.zero_grad();
+    }
+  }
+}
+
+void ViT::reset_head(Rng& rng) {
+  if (pre_logits) pre_logits->fc.reset(rng);
+  head.reset(rng);
+}
+
+void ViT::set_dropout_state(std::uint64_t seed, std::uint64_t forward_count) {
+  dropout_seed_ = seed;
+  forward_count_ = forward_count;
+}
+
+}  // namespace vit

@@ -1,0 +1,150 @@
+#include "vitcuda/optim/optimizer.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "kernels/cpu/optimizer.h"
+
+namespace vit::optim {
+
+namespace {
+
+bool decays_by_default(const nn::NamedTensor& p) {
+  return p.tensor.ndim() > 1 && p.name != "cls_token" && p.name != "pos_embed";
+}
+
+}  // namespace
+
+std::vector<ParamGroup> make_param_groups(const std::vector<nn::NamedTensor>& params,
+                                          const GroupingOptions& options) {
+  std::vector<ParamGroup> groups;
+  for (const nn::NamedTensor& p : params) {
+    if (!p.tensor.requires_grad()) continue;
+    const bool decay = options.decay_biases_norms_embeddings || decays_by_default(p);
+    const float scale = options.lr_scale ? options.lr_scale(p.name) : 1.0f;
+    VIT_CHECK(scale >= 0.0f, "learning-rate scale for '", p.name, "' must not be negative, got ", scale, ".");
+    auto group = std::find_if(groups.begin(), groups.end(), [&](const ParamGroup& g) {
+      return g.weight_decay == decay && g.lr_scale == scale;
+    });
+    if (group == groups.end()) group = groups.insert(groups.end(), ParamGroup{{}, decay, scale});
+    group->params.push_back(p);
+  }
+  return groups;
+}
+
+float clip_grad_norm(const std::vector<nn::NamedTensor>& params, float max_norm) {
+  VIT_CHECK(max_norm > 0.0f, "gradient clipping norm must be positive, got ", max_norm, ".");
+  double squares = 0.0;
+  for (const nn::NamedTensor& p : params) {
+    const Tensor grad = p.tensor.grad();
+    if (grad.defined()) squares += cpu::sum_of_squares(grad.data<float>(), grad.numel());
+  }
+  const float norm = static_cast<float>(std::sqrt(squares));
+  const float coefficient = max_norm / (norm + 1e-6f);
+  if (coefficient < 1.0f) {
+    for (const nn::NamedTensor& p : params) {
+      const Tensor grad = p.tensor.grad();
+      if (grad.defined()) cpu::scale_in_place(grad.data<float>(), grad.numel(), coefficient);
+    }
+  }
+  return norm;
+}
+
+Optimizer::Optimizer(std::vector<ParamGroup> groups, float lr, std::vector<std::string> slot_names)
+    : groups_(std::move(groups)), lr_(lr), slot_names_(std::move(slot_names)) {
+  VIT_CHECK(lr >= 0.0f, "learning rate must not be negative, got ", lr, ".");
+}
+
+void Optimizer::zero_grad() {
+  for (const ParamGroup& group : groups_) {
+    for (const nn::NamedTensor& p : group.params) p.tensor.zero_grad();
+  }
+}
+
+void Optimizer::step() {
+  ++step_count_;
+  for (const ParamGroup& group : groups_) {
+    for (const nn::NamedTensor& p : group.params) {
+      const Tensor grad = p.tensor.grad();
+      if (!grad.defined() || !p.tensor.requires_grad()) continue;
+      std::vector<Tensor>& slots = slots_[p.name];
+      if (slots.empty()) {
+        for (std::size_t i = 0; i < slot_names_.size(); ++i) slots.push_back(Tensor::zeros(p.tensor.shape()));
+      }
+      Tensor param = p.tensor;
+      update(param, grad, slots, lr_ * group.lr_scale, group.weight_decay);
+    }
+  }
+}
+
+std::map<std::string, Tensor> Optimizer::state() const {
+  std::map<std::string, Tensor> state;
+  state["step"] = Tensor::from_int32({static_cast<std::int32_t>(step_count_)}, {1});
+  for (const auto& [name, slots] : slots_) {
+    for (std::size_t i = 0; i < slots.size(); ++i) state[name + "." + slot_names_[i]] = slots[i];
+  }
+  return state;
+}
+
+void Optimizer::load_state(const std::map<std::string, Tensor>& state) {
+  auto step = state.find("step");
+  VIT_CHECK(step != state.end() && step->second.dtype() == DType::i32 && step->second.numel() == 1,
+            "optimizer state has no step count: is it the state of this kind of optimizer?");
+  std::map<std::string, std::vector<Tensor>> loaded;
+  for (const ParamGroup& group : groups_) {
+    for (const nn::NamedTensor& p : group.params) {
+      std::vector<Tensor> slots;
+      for (const std::string& slot : slot_names_) {
+        auto it = state.find(p.name + "." + slot);
+        if (it == state.end()) break;  // never updated (no gradient yet): starts from zeros
+        VIT_CHECK(it->second.shape() == p.tensor.shape() && it->second.dtype() == DType::f32,
+                  "optimizer state '", it->first, "' has shape ", shape_str(it->second.shape()),
+                  " but parameter '", p.name, "' has shape ", shape_str(p.tensor.shape()), ".");
+        slots.push_back(it->second.clone());
+      }
+      if (slots.size() == slot_names_.size() && !slots.empty()) loaded[p.name] = std::move(slots);
+    }
+  }
+  slots_ = std::move(loaded);
+  step_count_ = step->second.data<std::int32_t>()[0];
+}
+
+AdamW::AdamW(std::vector<ParamGroup> groups, const AdamWOptions& options)
+    : Optimizer(std::move(groups), options.lr, {"exp_avg", "exp_avg_sq"}), options_(options) {
+  VIT_CHECK(options.beta1 >= 0.0f && options.beta1 < 1.0f && options.beta2 >= 0.0f && options.beta2 < 1.0f,
+            "AdamW betas must be in [0, 1), got ", options.beta1, " and ", options.beta2, ".");
+  VIT_CHECK(options.eps > 0.0f, "AdamW eps must be positive, got ", options.eps, ".");
+  VIT_CHECK(options.weight_decay >= 0.0f, "weight decay must not be negative, got ", options.weight_decay, ".");
+}
+
+AdamW::AdamW(const std::vector<nn::NamedTensor>& params, const AdamWOptions& options)
+    : AdamW(make_param_groups(params), options) {}
+
+void AdamW::update(Tensor& param, const Tensor& grad, std::vector<Tensor>& slots, float lr, bool decay) {
+  const auto t = static_cast<float>(step_count());
+  const cpu::AdamWStep step{lr, options_.beta1, options_.beta2, options_.eps,
+                            decay ? options_.weight_decay : 0.0f,
+                            1.0f - std::pow(options_.beta1, t), 1.0f - std::pow(options_.beta2, t)};
+  cpu::adamw_update(param.data<float>(), grad.data<float>(), slots[0].data<float>(), slots[1].data<float>(),
+                    param.numel(), step);
+}
+
+SGD::SGD(std::vector<ParamGroup> groups, const SGDOptions& options)
+    : Optimizer(std::move(groups), options.lr,
+                options.momentum > 0.0f ? std::vector<std::string>{"momentum_buffer"} : std::vector<std::string>{}),
+      options_(options) {
+  VIT_CHECK(options.momentum >= 0.0f, "SGD momentum must not be negative, got ", options.momentum, ".");
+  VIT_CHECK(!options.nesterov || options.momentum > 0.0f, "Nesterov momentum needs a momentum above 0.");
+  VIT_CHECK(options.weight_decay >= 0.0f, "weight decay must not be negative, got ", options.weight_decay, ".");
+}
+
+SGD::SGD(const std::vector<nn::NamedTensor>& params, const SGDOptions& options)
+    : SGD(make_param_groups(params), options) {}
+
+void SGD::update(Tensor& param, const Tensor& grad, std::vector<Tensor>& slots, float lr, bool decay) {
+  const cpu::SgdStep step{lr, options_.momentum, decay ? options_.weight_decay : 0.0f, options_.nesterov};
+  cpu::sgd_update(param.data<float>(), grad.data<float>(), slots.empty() ? nullptr : slots[0].data<float>(),
+                  param.numel(), step);
+}
+
+}  // namespace vit::optim

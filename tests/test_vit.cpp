@@ -1,0 +1,135 @@
+#include <catch2/catch.hpp>
+
+#include "vitcuda/vitcuda.h"
+
+using namespace vit;
+
+namespace {
+
+ViTConfig tiny() {
+  ViTConfig c;
+  c.image_size = 8;
+  c.patch_size = 4;
+  c.dim = 8;
+  c.depth = 2;
+  c.heads = 2;
+  c.mlp_ratio = 2.0f;
+  c.num_classes = 3;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("vit: presets have timm's dimensions and ViT-B/16 has 86.6M parameters", "[vit]") {
+  const ViTConfig b16 = ViTConfig::preset("vit_b16");
+  CHECK((b16.dim == 768 && b16.depth == 12 && b16.heads == 12 && b16.patch_size == 16 && b16.tokens() == 197));
+  const ViTConfig l32 = ViTConfig::preset("vit_l32");
+  CHECK((l32.dim == 1024 && l32.depth == 24 && l32.heads == 16 && l32.patch_size == 32));
+  CHECK(ViTConfig::preset_names().size() == 6);
+  CHECK_THROWS_WITH(ViTConfig::preset("vit_h14"), Catch::Contains("unknown model 'vit_h14'"));
+
+  const ViT model(b16);
+  CHECK(model.parameter_count() == 86567656);
+  const ModelSummary summary = summarize(model);
+  CHECK(summary.total_params == 86567656);
+  CHECK(summary.trainable_params == 86567656);
+  const std::string table = summary.to_string();
+  CHECK_THAT(table, Catch::Contains("Total params: 86.6M (86567656)"));
+  CHECK_THAT(table, Catch::Contains("blocks.11.attn (Attention)"));
+  // Linear layers and patch projection: 17.44G; attention's two products add 0.14G per image.
+  CHECK(summary.mult_adds == Approx(17.58e9).epsilon(0.005));
+
+  const ViT s16(ViTConfig::preset("vit_s16").with_classes(10));
+  CHECK(s16.parameter_count() == 21669514);  // timm vit_small_patch16_224 with a 10-class head
+}
+
+TEST_CASE("vit: parameter names follow timm", "[vit]") {
+  ViTConfig config = tiny();
+  config.representation_size = 5;
+  const ViT model(config);
+  std::vector<std::string> names;
+  for (const nn::NamedTensor& p : model.named_parameters()) names.push_back(p.name);
+  CHECK(names.size() == 4 + 12 * 2 + 2 + 2 + 2);
+  CHECK(names.front() == "cls_token");
+  CHECK(std::count(names.begin(), names.end(), "blocks.1.attn.qkv.weight") == 1);
+  CHECK(std::count(names.begin(), names.end(), "blocks.0.mlp.fc2.bias") == 1);
+  CHECK(std::count(names.begin(), names.end(), "pre_logits.fc.weight") == 1);
+  CHECK(names.back() == "head.bias");
+  CHECK(model.parameter("pos_embed").shape() == Shape{1, 5, 8});
+  CHECK(model.parameter("patch_embed.proj.weight").shape() == Shape{8, 3, 4, 4});
+}
+
+TEST_CASE("vit: init follows timm", "[vit]") {
+  const ViT model(ViTConfig::preset("vit_ti16"));
+  const std::vector<float> qkv = model.parameter("blocks.0.attn.qkv.weight").to_vector();
+  double sum = 0, squares = 0;
+  float largest = 0;
+  for (float w : qkv) {
+    sum += w;
+    squares += w * w;
+    largest = std::max(largest, std::abs(w));
+  }
+  const double mean = sum / qkv.size(), stddev = std::sqrt(squares / qkv.size() - mean * mean);
+  CHECK(std::abs(mean) < 1e-3);
+  CHECK(stddev == Approx(0.02 * 0.8796).epsilon(0.02));  // std of a normal truncated at 2 sigma
+  CHECK(largest <= 0.04f);
+  CHECK(model.parameter("blocks.0.attn.qkv.bias").to_vector() == std::vector<float>(576, 0.0f));
+  CHECK(model.parameter("blocks.3.norm2.weight").to_vector() == std::vector<float>(192, 1.0f));
+  CHECK(ViT(ViTConfig::preset("vit_ti16"), Device::cpu(), 0).parameter("pos_embed").to_vector() ==
+        model.parameter("pos_embed").to_vector());
+  CHECK(ViT(ViTConfig::preset("vit_ti16"), Device::cpu(), 1).parameter("pos_embed").to_vector() !=
+        model.parameter("pos_embed").to_vector());
+}
+
+TEST_CASE("vit: bad configs and inputs get one clear sentence", "[vit]") {
+  ViTConfig config = tiny();
+  config.heads = 3;
+  CHECK_THROWS_WITH(ViT(config), Catch::Contains("dim 8 is not divisible by 3 heads"));
+  config = tiny();
+  config.image_size = 10;
+  CHECK_THROWS_WITH(ViT(config), Catch::Contains("image size 10 must be a positive multiple of the patch size 4"));
+  CHECK_THROWS_WITH(ViT(tiny(), Device::cuda()), Catch::Contains("no cuda:0 backend"));
+  ViT model(tiny());
+  Tape tape;
+  CHECK_THROWS_WITH(model.forward(Tensor::zeros({2, 3, 16, 16}), tape),
+                    Catch::Contains("takes images [B, 3, 8, 8], got [2, 3, 16, 16]"));
+}
+
+TEST_CASE("vit: dropout acts in training mode only and is reproducible", "[vit]") {
+  ViTConfig config = tiny();
+  config.drop_rate = 0.3f;
+  config.drop_path_rate = 0.3f;
+  ViT model(config);
+  Rng rng(4);
+  const Tensor images = Tensor::randn({4, 3, 8, 8}, rng);
+  auto logits = [&]() {
+    Tape tape;
+    return model.forward(images, tape).to_vector();
+  };
+  model.eval();
+  const std::vector<float> eval_a = logits(), eval_b = logits();
+  CHECK(eval_a == eval_b);
+  model.train();
+  model.set_dropout_state(9, 0);
+  const std::vector<float> train_a = logits(), train_b = logits();
+  CHECK(train_a != eval_a);
+  CHECK(train_a != train_b);  // a new mask each step
+  model.set_dropout_state(9, 0);
+  CHECK(logits() == train_a);  // same seed and step: same masks (what resume relies on)
+  CHECK(model.forward_count() == 1);
+}
+
+TEST_CASE("vit: a frozen backbone gets no gradients", "[vit]") {
+  ViT model(tiny());
+  model.freeze_backbone();
+  Rng rng(1);
+  Tape tape;
+  const Tensor loss = cross_entropy(model.forward(Tensor::randn({2, 3, 8, 8}, rng), tape),
+                                    Tensor::from_int32({0, 2}, {2}), 0.0f, tape);
+  tape.backward(loss);
+  for (const nn::NamedTensor& p : model.named_parameters()) {
+    INFO(p.name);
+    CHECK(p.tensor.grad().defined() == ViT::is_head_parameter(p.name));
+  }
+  CHECK(summarize(model).trainable_params == 8 * 3 + 3);
+}
