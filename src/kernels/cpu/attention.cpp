@@ -1,9 +1,11 @@
-// CPU reference attention, one (batch, head) pair per loop iteration, plain loops:
+// CPU reference attention, one (batch, head) pair per loop iteration:
 //   S = Q K^T / sqrt(hd),  P = softmax_rows(S),  O = P V
 // backward:  dP = dO V^T,  dV = P^T dO,  dS = P * (dP - rowsum(dP * P)),  dQ = dS K / sqrt(hd),
 //   dK = dS^T Q / sqrt(hd).
 // It stores P (B*H*N*N floats): simple and exact, where the CUDA kernel recomputes it from the
-// saved log-sum-exp instead. Q, K, V of head h are read in place from qkv with row stride 3D.
+// saved log-sum-exp instead. Q, K, V of head h are read in place from qkv with row stride 3D;
+// K and V are first copied transposed ([hd, N], a few KB per head), and the backward accumulates
+// dK and dV transposed, so that every inner loop runs over contiguous memory and vectorises.
 #include "kernels/cpu/attention.h"
 
 #include <algorithm>
@@ -15,19 +17,39 @@ namespace vit::cpu {
 namespace {
 
 struct HeadView {  // row-strided views of one (batch, head) pair
-  std::int64_t stride, hd;
+  std::int64_t n, hd, stride;
   const float *q, *k, *v;
-  float row_dot(const float* a, std::int64_t i, const float* b, std::int64_t j) const {
-    float sum = 0.0f;
-    for (std::int64_t d = 0; d < hd; ++d) sum += a[i * stride + d] * b[j * stride + d];
-    return sum;
-  }
 };
 
 HeadView head_view(const float* qkv, const AttentionShape& s, std::int64_t b, std::int64_t h) {
   const std::int64_t stride = 3 * s.dim, hd = s.head_dim();
   const float* base = qkv + b * s.tokens * stride + h * hd;
-  return {stride, hd, base, base + s.dim, base + 2 * s.dim};
+  return {s.tokens, hd, stride, base, base + s.dim, base + 2 * s.dim};
+}
+
+// out[d * n + j] = rows[j * stride + d]
+void transpose_rows(const float* rows, std::int64_t n, std::int64_t hd, std::int64_t stride, float* out) {
+  for (std::int64_t j = 0; j < n; ++j) {
+    for (std::int64_t d = 0; d < hd; ++d) out[d * n + j] = rows[j * stride + d];
+  }
+}
+
+// scores[j] = scale * sum_d a[d] * bt[d * n + j]: one row of a product with a transposed operand.
+void row_times_transposed(const float* a, const float* bt, std::int64_t n, std::int64_t hd, float scale,
+                          float* scores) {
+  std::fill_n(scores, n, 0.0f);
+  for (std::int64_t d = 0; d < hd; ++d) {
+    const float ad = a[d] * scale;
+    const float* column = bt + d * n;
+#pragma omp simd
+    for (std::int64_t j = 0; j < n; ++j) scores[j] += ad * column[j];
+  }
+}
+
+// out[0..count) += w * row[0..count)
+inline void axpy(float w, const float* row, std::int64_t count, float* out) {
+#pragma omp simd
+  for (std::int64_t i = 0; i < count; ++i) out[i] += w * row[i];
 }
 
 }  // namespace
@@ -35,25 +57,26 @@ HeadView head_view(const float* qkv, const AttentionShape& s, std::int64_t b, st
 void attention_forward(const float* qkv, float* out, float* probs, const AttentionShape& s) {
   const std::int64_t n = s.tokens, hd = s.head_dim();
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
-#pragma omp parallel for collapse(2)
-  for (std::int64_t b = 0; b < s.batch; ++b) {
-    for (std::int64_t h = 0; h < s.heads; ++h) {
-      const HeadView view = head_view(qkv, s, b, h);
-      float* p = probs + (b * s.heads + h) * n * n;
-      for (std::int64_t i = 0; i < n; ++i) {
-        float* row = p + i * n;
-        float row_max = -INFINITY;
-        for (std::int64_t j = 0; j < n; ++j) {
-          row[j] = view.row_dot(view.q, i, view.k, j) * scale;
-          row_max = std::max(row_max, row[j]);
-        }
-        float sum = 0.0f;
-        for (std::int64_t j = 0; j < n; ++j) sum += (row[j] = std::exp(row[j] - row_max));
-        for (std::int64_t j = 0; j < n; ++j) row[j] /= sum;
-        float* o = out + (b * n + i) * s.dim + h * hd;
-        std::fill_n(o, hd, 0.0f);
-        for (std::int64_t j = 0; j < n; ++j) {
-          for (std::int64_t d = 0; d < hd; ++d) o[d] += row[j] * view.v[j * view.stride + d];
+#pragma omp parallel
+  {
+    std::vector<float> kt(hd * n);
+#pragma omp for collapse(2)
+    for (std::int64_t b = 0; b < s.batch; ++b) {
+      for (std::int64_t h = 0; h < s.heads; ++h) {
+        const HeadView view = head_view(qkv, s, b, h);
+        transpose_rows(view.k, n, hd, view.stride, kt.data());
+        float* p = probs + (b * s.heads + h) * n * n;
+        for (std::int64_t i = 0; i < n; ++i) {
+          float* row = p + i * n;
+          row_times_transposed(view.q + i * view.stride, kt.data(), n, hd, scale, row);
+          const float row_max = *std::max_element(row, row + n);
+          float sum = 0.0f;
+          for (std::int64_t j = 0; j < n; ++j) sum += (row[j] = std::exp(row[j] - row_max));
+          const float inv_sum = 1.0f / sum;
+          for (std::int64_t j = 0; j < n; ++j) row[j] *= inv_sum;
+          float* o = out + (b * n + i) * s.dim + h * hd;
+          std::fill_n(o, hd, 0.0f);
+          for (std::int64_t j = 0; j < n; ++j) axpy(row[j], view.v + j * view.stride, hd, o);
         }
       }
     }
@@ -64,36 +87,42 @@ void attention_backward(const float* qkv, const float* probs, const float* dout,
                         const AttentionShape& s) {
   const std::int64_t n = s.tokens, hd = s.head_dim(), stride = 3 * s.dim;
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
-#pragma omp parallel for collapse(2)
-  for (std::int64_t b = 0; b < s.batch; ++b) {
-    for (std::int64_t h = 0; h < s.heads; ++h) {
-      const HeadView view = head_view(qkv, s, b, h);
-      const float* p = probs + (b * s.heads + h) * n * n;
-      const float* d_o = dout + b * n * s.dim + h * hd;  // row stride D
-      float* dq = dqkv + b * n * stride + h * hd;         // row stride 3D
-      float* dk = dq + s.dim;
-      float* dv = dq + 2 * s.dim;
-      for (std::int64_t i = 0; i < n; ++i) {
-        std::fill_n(dq + i * stride, hd, 0.0f);
-        std::fill_n(dk + i * stride, hd, 0.0f);
-        std::fill_n(dv + i * stride, hd, 0.0f);
-      }
-      std::vector<float> ds(n);
-      for (std::int64_t i = 0; i < n; ++i) {
-        const float* prow = p + i * n;
-        float weighted = 0.0f;  // rowsum(dP * P)
-        for (std::int64_t j = 0; j < n; ++j) {
-          float dp = 0.0f;
-          for (std::int64_t d = 0; d < hd; ++d) dp += d_o[i * s.dim + d] * view.v[j * stride + d];
-          ds[j] = dp;
-          weighted += dp * prow[j];
+#pragma omp parallel
+  {
+    // dK and dV are accumulated transposed ([hd, N]) so that their updates run along N.
+    std::vector<float> kt(hd * n), vt(hd * n), dkt(hd * n), dvt(hd * n), ds(n);
+#pragma omp for collapse(2)
+    for (std::int64_t b = 0; b < s.batch; ++b) {
+      for (std::int64_t h = 0; h < s.heads; ++h) {
+        const HeadView view = head_view(qkv, s, b, h);
+        transpose_rows(view.k, n, hd, stride, kt.data());
+        transpose_rows(view.v, n, hd, stride, vt.data());
+        std::fill(dkt.begin(), dkt.end(), 0.0f);
+        std::fill(dvt.begin(), dvt.end(), 0.0f);
+        const float* p = probs + (b * s.heads + h) * n * n;
+        float* dq = dqkv + b * n * stride + h * hd;  // row stride 3D
+        for (std::int64_t i = 0; i < n; ++i) {
+          const float* prow = p + i * n;
+          const float* do_row = dout + (b * n + i) * s.dim + h * hd;
+          const float* q_row = view.q + i * stride;
+          row_times_transposed(do_row, vt.data(), n, hd, 1.0f, ds.data());  // dP row
+          float weighted = 0.0f;                                             // rowsum(dP * P)
+          for (std::int64_t j = 0; j < n; ++j) weighted += ds[j] * prow[j];
+          for (std::int64_t j = 0; j < n; ++j) ds[j] = prow[j] * (ds[j] - weighted) * scale;
+          for (std::int64_t d = 0; d < hd; ++d) {
+            float dq_d = 0.0f;
+            const float* k_col = kt.data() + d * n;
+#pragma omp simd reduction(+ : dq_d)
+            for (std::int64_t j = 0; j < n; ++j) dq_d += ds[j] * k_col[j];
+            dq[i * stride + d] = dq_d;
+            axpy(q_row[d], ds.data(), n, dkt.data() + d * n);   // dK^T[d] += q_i[d] dS_i
+            axpy(do_row[d], prow, n, dvt.data() + d * n);       // dV^T[d] += dO_i[d] P_i
+          }
         }
         for (std::int64_t j = 0; j < n; ++j) {
-          ds[j] = prow[j] * (ds[j] - weighted) * scale;
           for (std::int64_t d = 0; d < hd; ++d) {
-            dq[i * stride + d] += ds[j] * view.k[j * stride + d];
-            dk[j * stride + d] += ds[j] * view.q[i * stride + d];
-            dv[j * stride + d] += prow[j] * d_o[i * s.dim + d];
+            dq[j * stride + s.dim + d] = dkt[d * n + j];
+            dq[j * stride + 2 * s.dim + d] = dvt[d * n + j];
           }
         }
       }
