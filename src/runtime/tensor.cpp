@@ -5,23 +5,18 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "runtime/host_allocator.h"
 #include "vitcuda/runtime/rng.h"
 
 namespace vit {
 
-namespace {
-constexpr std::size_t kAlignment = 64;  // cache line; also what vectorised loops like
-}
-
 Storage::Storage(std::size_t bytes, Device device) : bytes_(bytes), device_(device) {
   VIT_CHECK(device.is_cpu(), "this build has no ", device.str(),
             " backend; tensors can only live on the cpu.");
-  const std::size_t rounded = (std::max<std::size_t>(bytes, 1) + kAlignment - 1) / kAlignment * kAlignment;
-  data_ = std::aligned_alloc(kAlignment, rounded);
-  VIT_CHECK(data_ != nullptr, "out of host memory allocating ", bytes, " bytes.");
+  data_ = host::allocate(bytes);
 }
 
-Storage::~Storage() { std::free(data_); }
+Storage::~Storage() { host::release(data_, bytes_); }
 
 struct Tensor::Impl {
   std::shared_ptr<Storage> storage;
