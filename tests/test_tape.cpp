@@ -60,18 +60,30 @@ TEST_CASE("tape: backward frees saved activations and intermediate gradients", "
   Tensor x = Tensor::from_vector({1, 2, 3}, {3});
   x.set_requires_grad();
   Tape tape;
-  std::weak_ptr<Storage> hidden_storage;
-  Tensor loss;
-  Tensor hidden = gelu(x, tape);
-  hidden_storage = hidden.storage();
-  loss = mean(vit::tanh(hidden, tape), tape);
-  hidden = Tensor();  // only the tape (and the tanh closure) still hold it
+  Tensor hidden = vit::tanh(x, tape);
+  const std::weak_ptr<Storage> hidden_storage = hidden.storage();
+  const Tensor loss = mean(gelu(hidden, tape), tape);  // gelu's backward needs hidden's values
+  hidden = Tensor();
   CHECK_FALSE(hidden_storage.expired());
   tape.backward(loss);
   CHECK(tape.size() == 0);
   CHECK(hidden_storage.expired());
   CHECK_FALSE(loss.grad().defined());
   CHECK(x.grad().defined());
+}
+
+TEST_CASE("tape: tensors needed only as gradient targets are freed after the forward", "[autograd]") {
+  Tensor x = Tensor::from_vector({1, 2, 3}, {3});
+  x.set_requires_grad();
+  Tape tape;
+  Tensor summed = add(gelu(x, tape), x, tape);
+  const std::weak_ptr<Storage> summed_storage = summed.storage();
+  const Tensor loss = mean(summed, tape);  // mean's backward needs only the shape
+  summed = Tensor();
+  CHECK(summed_storage.expired());
+  tape.backward(loss);
+  const double g = 0.5 * (1 + std::erf(1 / std::sqrt(2.0))) + std::exp(-0.5) / std::sqrt(2 * M_PI);
+  CHECK(x.grad().to_vector()[0] == Approx((g + 1) / 3).epsilon(1e-5));
 }
 
 TEST_CASE("tape: no-grad guard records nothing", "[autograd]") {

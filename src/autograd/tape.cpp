@@ -22,7 +22,7 @@ bool Tape::needs_grad(std::initializer_list<const Tensor*> inputs) {
 
 void Tape::record(std::string op_name, Tensor& output, BackwardFn backward) {
   output.mark_recorded();
-  entries_.push_back({std::move(op_name), output, std::move(backward)});
+  entries_.push_back({std::move(op_name), output.grad_slot(), std::move(backward)});
 }
 
 void Tape::backward(const Tensor& loss) {
@@ -51,7 +51,7 @@ std::vector<std::string> Tape::op_names() const {
 
 void Tape::clear() {
   // Intermediate gradients are only needed during the walk; leaves keep theirs.
-  for (Entry& entry : entries_) entry.output.zero_grad();
+  for (Entry& entry : entries_) entry.output.reset();
   entries_.clear();
 }
 

@@ -61,11 +61,11 @@ ModelSummary summarize(const ViT& model, std::int64_t batch_size) {
   }
   s.param_bytes = 4.0 * s.total_params;
   s.grad_and_optimizer_bytes = 4.0 * 3 * s.trainable_params;
-  // Per block and sample the tape keeps: the block input, both LayerNorm outputs, qkv (3D),
-  // attention output, projection and MLP outputs, the two residual sums (D each), the hidden
-  // activations before and after GELU (M each), attention probabilities (heads x T) and the
-  // LayerNorm statistics (4 per token).
-  const double per_block = static_cast<double>(t) * (10 * d + 2 * m + static_cast<std::int64_t>(c.heads) * t + 4);
+  // Per block and sample the tape keeps: the block input, both LayerNorm outputs, qkv (3D), the
+  // attention output, the first residual sum, the MLP activations before and after GELU (M each),
+  // the attention probabilities (heads x T) and the LayerNorm statistics (4 per token). The
+  // projection and fc2 outputs are freed after the forward: their backward needs no values.
+  const double per_block = static_cast<double>(t) * (8 * d + 2 * m + static_cast<std::int64_t>(c.heads) * t + 4);
   const double embedding = static_cast<double>(n) * (patch_features + d) + 3.0 * t * d + 2.0 * d;
   s.activation_bytes = 4.0 * b * (per_block * c.depth + embedding);
   s.input_bytes = 4.0 * b * c.in_channels * c.image_size * c.image_size;

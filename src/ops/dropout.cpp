@@ -20,10 +20,10 @@ Tensor dropout(const Tensor& x, float p, std::uint64_t seed, Tape& tape) {
   Tensor y = Tensor::empty(x.shape());
   cpu::dropout_forward(x.data<float>(), y.data<float>(), x.numel(), p, seed);
   if (Tape::needs_grad({&x})) {
-    tape.record("dropout", y, [x, p, seed](const Tensor& dy) {
-      Tensor dx = Tensor::empty(x.shape());
-      cpu::dropout_backward(dy.data<float>(), dx.data<float>(), x.numel(), p, seed);
-      x.accumulate_grad(std::move(dx));
+    tape.record("dropout", y, [x_grad = x.grad_slot(), p, seed](const Tensor& dy) {
+      Tensor dx = Tensor::empty(dy.shape());
+      cpu::dropout_backward(dy.data<float>(), dx.data<float>(), dy.numel(), p, seed);
+      x_grad.accumulate(std::move(dx));
     });
   }
   return y;
@@ -38,10 +38,10 @@ Tensor drop_path(const Tensor& x, float p, std::uint64_t seed, Tape& tape) {
   Tensor y = Tensor::empty(x.shape());
   cpu::drop_path_forward(x.data<float>(), y.data<float>(), rows, row_size, p, seed);
   if (Tape::needs_grad({&x})) {
-    tape.record("drop_path", y, [x, p, seed, rows, row_size](const Tensor& dy) {
-      Tensor dx = Tensor::empty(x.shape());
+    tape.record("drop_path", y, [x_grad = x.grad_slot(), p, seed, rows, row_size](const Tensor& dy) {
+      Tensor dx = Tensor::empty(dy.shape());
       cpu::drop_path_forward(dy.data<float>(), dx.data<float>(), rows, row_size, p, seed);
-      x.accumulate_grad(std::move(dx));
+      x_grad.accumulate(std::move(dx));
     });
   }
   return y;

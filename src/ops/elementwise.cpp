@@ -18,16 +18,16 @@ Tensor add(const Tensor& a, const Tensor& b, Tape& tape) {
   const std::int64_t n = a.numel(), b_count = b.numel();
   cpu::add_forward(a.data<float>(), b.data<float>(), out.data<float>(), n, b_count);
   if (Tape::needs_grad({&a, &b})) {
-    tape.record(op, out, [a, b, broadcast, n, b_count](const Tensor& dout) {
-      if (a.requires_grad()) a.accumulate_grad(dout);
-      if (!b.requires_grad()) return;
+    tape.record(op, out, [da = a.grad_slot(), db = b.grad_slot(), broadcast, n, b_count](const Tensor& dout) {
+      if (da.requires_grad()) da.accumulate(dout);
+      if (!db.requires_grad()) return;
       if (!broadcast) {
-        b.accumulate_grad(dout);
+        db.accumulate(dout);
         return;
       }
-      Tensor db = Tensor::empty(b.shape());
-      cpu::add_backward_broadcast(dout.data<float>(), db.data<float>(), n, b_count);
-      b.accumulate_grad(std::move(db));
+      Tensor summed = Tensor::empty(db.shape());
+      cpu::add_backward_broadcast(dout.data<float>(), summed.data<float>(), n, b_count);
+      db.accumulate(std::move(summed));
     });
   }
   return out;
@@ -52,10 +52,10 @@ Tensor tanh(const Tensor& x, Tape& tape) {
   Tensor y = Tensor::empty(x.shape());
   cpu::tanh_forward(x.data<float>(), y.data<float>(), x.numel());
   if (Tape::needs_grad({&x})) {
-    tape.record("tanh", y, [x, y](const Tensor& dy) {
-      Tensor dx = Tensor::empty(x.shape());
-      cpu::tanh_backward(y.data<float>(), dy.data<float>(), dx.data<float>(), x.numel());
-      x.accumulate_grad(std::move(dx));
+    tape.record("tanh", y, [x_grad = x.grad_slot(), y](const Tensor& dy) {
+      Tensor dx = Tensor::empty(y.shape());
+      cpu::tanh_backward(y.data<float>(), dy.data<float>(), dx.data<float>(), y.numel());
+      x_grad.accumulate(std::move(dx));
     });
   }
   return y;

@@ -21,16 +21,16 @@ Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, floa
   cpu::layernorm_forward(x.data<float>(), gamma.data<float>(), beta.data<float>(), y.data<float>(),
                          mean.data<float>(), rstd.data<float>(), rows, dim, eps);
   if (Tape::needs_grad({&x, &gamma, &beta})) {
-    tape.record(op, y, [x, gamma, beta, mean, rstd, rows, dim](const Tensor& dy) {
+    tape.record(op, y, [x, gamma, beta_grad = beta.grad_slot(), mean, rstd, rows, dim](const Tensor& dy) {
       Tensor dx = detail::grad_buffer_if_needed(x);
       Tensor dgamma = detail::grad_buffer_if_needed(gamma);
-      Tensor dbeta = detail::grad_buffer_if_needed(beta);
+      Tensor dbeta = detail::grad_buffer_if_needed(beta_grad);
       cpu::layernorm_backward(x.data<float>(), gamma.data<float>(), mean.data<float>(),
                               rstd.data<float>(), dy.data<float>(), detail::data_or_null(dx),
                               detail::data_or_null(dgamma), detail::data_or_null(dbeta), rows, dim);
       if (dx.defined()) x.accumulate_grad(std::move(dx));
       if (dgamma.defined()) gamma.accumulate_grad(std::move(dgamma));
-      if (dbeta.defined()) beta.accumulate_grad(std::move(dbeta));
+      if (dbeta.defined()) beta_grad.accumulate(std::move(dbeta));
     });
   }
   return y;

@@ -26,16 +26,17 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, Tape& t
                       y.data<float>(), rows, in_features, out_features);
 
   if (Tape::needs_grad({&x, &weight, &bias})) {
-    tape.record(op, y, [x, weight, bias, rows, in_features, out_features](const Tensor& dy) {
+    tape.record(op, y, [x, weight, bias_grad = bias.defined() ? bias.grad_slot() : GradSlot(), rows,
+                        in_features, out_features](const Tensor& dy) {
       Tensor dx = detail::grad_buffer_if_needed(x);
       Tensor dw = detail::grad_buffer_if_needed(weight);
-      Tensor db = detail::grad_buffer_if_needed(bias);
+      Tensor db = detail::grad_buffer_if_needed(bias_grad);
       cpu::linear_backward(x.data<float>(), weight.data<float>(), dy.data<float>(),
                            detail::data_or_null(dx), detail::data_or_null(dw),
                            detail::data_or_null(db), rows, in_features, out_features);
       if (dx.defined()) x.accumulate_grad(std::move(dx));
       if (dw.defined()) weight.accumulate_grad(std::move(dw));
-      if (db.defined()) bias.accumulate_grad(std::move(db));
+      if (db.defined()) bias_grad.accumulate(std::move(db));
     });
   }
   return y;

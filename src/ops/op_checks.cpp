@@ -19,6 +19,10 @@ Tensor grad_buffer_if_needed(const Tensor& t) {
   return t.defined() && t.requires_grad() ? Tensor::empty(t.shape()) : Tensor();
 }
 
+Tensor grad_buffer_if_needed(const GradSlot& slot) {
+  return slot.requires_grad() ? Tensor::empty(slot.shape()) : Tensor();
+}
+
 float* data_or_null(const Tensor& t) { return t.defined() ? t.data<float>() : nullptr; }
 
 }  // namespace vit::detail

@@ -9,6 +9,7 @@ void check_cpu_f32(const Tensor& t, const char* op, const char* arg);
 void check_rank(const Tensor& t, int rank, const char* op, const char* arg);
 // Gradient buffer for `t` when it requires grad, else an undefined tensor (skip that gradient).
 Tensor grad_buffer_if_needed(const Tensor& t);
+Tensor grad_buffer_if_needed(const GradSlot& slot);
 // Data pointer of an optional tensor (nullptr when undefined).
 float* data_or_null(const Tensor& t);
 

@@ -31,20 +31,21 @@ Tensor patch_embed(const Tensor& images, const Tensor& weight, const Tensor& bia
                       tokens.data<float>(), rows, features, dim);
 
   if (Tape::needs_grad({&images, &weight, &bias})) {
-    tape.record(op, tokens, [images, weight, bias, cols, g, rows, features, dim](const Tensor& dy) {
-      Tensor dimages = detail::grad_buffer_if_needed(images);
+    tape.record(op, tokens, [images_grad = images.grad_slot(), weight, bias_grad = bias.grad_slot(), cols, g,
+                             rows, features, dim](const Tensor& dy) {
+      Tensor dimages = detail::grad_buffer_if_needed(images_grad);
       Tensor dcols = dimages.defined() ? Tensor::empty({rows, features}) : Tensor();
       Tensor dw = detail::grad_buffer_if_needed(weight);
-      Tensor db = detail::grad_buffer_if_needed(bias);
+      Tensor db = detail::grad_buffer_if_needed(bias_grad);
       cpu::linear_backward(cols.data<float>(), weight.data<float>(), dy.data<float>(),
                            detail::data_or_null(dcols), detail::data_or_null(dw),
                            detail::data_or_null(db), rows, features, dim);
       if (dimages.defined()) {
         cpu::patch_im2col_backward(dcols.data<float>(), dimages.data<float>(), g);
-        images.accumulate_grad(std::move(dimages));
+        images_grad.accumulate(std::move(dimages));
       }
       if (dw.defined()) weight.accumulate_grad(std::move(dw));
-      if (db.defined()) bias.accumulate_grad(std::move(db));
+      if (db.defined()) bias_grad.accumulate(std::move(db));
     });
   }
   return tokens;

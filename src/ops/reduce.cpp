@@ -10,10 +10,10 @@ Tensor mean(const Tensor& x, Tape& tape) {
   VIT_CHECK(x.numel() > 0, "mean: x ", shape_str(x.shape()), " has no elements.");
   Tensor out = Tensor::full({}, cpu::mean_forward(x.data<float>(), x.numel()));
   if (Tape::needs_grad({&x})) {
-    tape.record("mean", out, [x](const Tensor& dout) {
-      Tensor dx = Tensor::empty(x.shape());
-      cpu::mean_backward(dout.item(), dx.data<float>(), x.numel());
-      x.accumulate_grad(std::move(dx));
+    tape.record("mean", out, [x_grad = x.grad_slot()](const Tensor& dout) {
+      Tensor dx = Tensor::empty(x_grad.shape());
+      cpu::mean_backward(dout.item(), dx.data<float>(), dx.numel());
+      x_grad.accumulate(std::move(dx));
     });
   }
   return out;

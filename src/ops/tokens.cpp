@@ -17,13 +17,14 @@ Tensor concat_class_token(const Tensor& cls_token, const Tensor& tokens, Tape& t
   cpu::concat_class_token_forward(cls_token.data<float>(), tokens.data<float>(), out.data<float>(),
                                   batch, n, dim);
   if (Tape::needs_grad({&cls_token, &tokens})) {
-    tape.record(op, out, [cls_token, tokens, batch, n, dim](const Tensor& dout) {
-      Tensor dcls = detail::grad_buffer_if_needed(cls_token);
-      Tensor dtokens = detail::grad_buffer_if_needed(tokens);
+    tape.record(op, out, [cls_grad = cls_token.grad_slot(), tokens_grad = tokens.grad_slot(), batch, n,
+                          dim](const Tensor& dout) {
+      Tensor dcls = detail::grad_buffer_if_needed(cls_grad);
+      Tensor dtokens = detail::grad_buffer_if_needed(tokens_grad);
       cpu::concat_class_token_backward(dout.data<float>(), detail::data_or_null(dcls),
                                        detail::data_or_null(dtokens), batch, n, dim);
-      if (dcls.defined()) cls_token.accumulate_grad(std::move(dcls));
-      if (dtokens.defined()) tokens.accumulate_grad(std::move(dtokens));
+      if (dcls.defined()) cls_grad.accumulate(std::move(dcls));
+      if (dtokens.defined()) tokens_grad.accumulate(std::move(dtokens));
     });
   }
   return out;
@@ -38,10 +39,10 @@ Tensor select_token(const Tensor& x, std::int64_t index, Tape& tape) {
   Tensor out = Tensor::empty({batch, dim});
   cpu::select_token_forward(x.data<float>(), out.data<float>(), batch, n, dim, index);
   if (Tape::needs_grad({&x})) {
-    tape.record(op, out, [x, batch, n, dim, index](const Tensor& dout) {
-      Tensor dx = Tensor::empty(x.shape());
+    tape.record(op, out, [x_grad = x.grad_slot(), batch, n, dim, index](const Tensor& dout) {
+      Tensor dx = Tensor::empty(x_grad.shape());
       cpu::select_token_backward(dout.data<float>(), dx.data<float>(), batch, n, dim, index);
-      x.accumulate_grad(std::move(dx));
+      x_grad.accumulate(std::move(dx));
     });
   }
   return out;

@@ -23,9 +23,14 @@ struct Tensor::Impl {
   std::size_t offset = 0;  // bytes from the start of storage
   Shape shape;
   DType dtype = DType::f32;
+  std::shared_ptr<GradSlot::State> autograd;  // set once the tensor requires grad
+};
+
+struct GradSlot::State {
+  Shape shape;
   bool requires_grad = false;
   bool is_leaf = true;
-  std::shared_ptr<Impl> grad;
+  Tensor grad;
 };
 
 Tensor::Impl& Tensor::impl() const {
@@ -128,7 +133,7 @@ Tensor Tensor::reshape(const Shape& new_shape) const {
   }
   VIT_CHECK(shape_numel(resolved) == numel(), "cannot reshape ", shape_str(shape()), " (",
             numel(), " elements) to ", shape_str(new_shape), ".");
-  auto view = std::make_shared<Impl>(Impl{impl().storage, impl().offset, resolved, dtype(), false, true, nullptr});
+  auto view = std::make_shared<Impl>(Impl{impl().storage, impl().offset, resolved, dtype(), nullptr});
   return Tensor(std::move(view));
 }
 
@@ -139,7 +144,7 @@ Tensor Tensor::slice(std::int64_t begin, std::int64_t end) const {
   Shape sliced = shape();
   sliced[0] = end - begin;
   const std::size_t row_bytes = shape_numel(Shape(shape().begin() + 1, shape().end())) * dtype_size(dtype());
-  auto view = std::make_shared<Impl>(Impl{impl().storage, impl().offset + begin * row_bytes, sliced, dtype(), false, true, nullptr});
+  auto view = std::make_shared<Impl>(Impl{impl().storage, impl().offset + begin * row_bytes, sliced, dtype(), nullptr});
   return Tensor(std::move(view));
 }
 
@@ -197,47 +202,67 @@ std::vector<float> Tensor::to_vector() const {
   return values;
 }
 
-bool Tensor::requires_grad() const { return impl_ && impl_->requires_grad; }
+bool Tensor::requires_grad() const { return impl_ && impl_->autograd && impl_->autograd->requires_grad; }
 
 Tensor& Tensor::set_requires_grad(bool enabled) {
   VIT_CHECK(!enabled || dtype() == DType::f32 || dtype() == DType::bf16,
             "only floating-point tensors can require grad (this one is ", dtype_name(dtype()), ").");
-  impl().requires_grad = enabled;
+  if (!impl().autograd) {
+    impl().autograd = std::make_shared<GradSlot::State>();
+    impl().autograd->shape = shape();
+  }
+  impl().autograd->requires_grad = enabled;
   return *this;
 }
 
-bool Tensor::is_leaf() const { return impl().is_leaf; }
+bool Tensor::is_leaf() const { return !impl().autograd || impl().autograd->is_leaf; }
 
 void Tensor::mark_recorded() {
-  impl().requires_grad = true;
-  impl().is_leaf = false;
+  set_requires_grad(true);
+  impl().autograd->is_leaf = false;
 }
 
-Tensor Tensor::grad() const { return Tensor(impl().grad); }
+GradSlot Tensor::grad_slot() const { return GradSlot(impl().autograd); }
+Tensor Tensor::grad() const { return grad_slot().grad(); }
+void Tensor::accumulate_grad(const Tensor& gradient) const { grad_slot().accumulate(gradient); }
+void Tensor::accumulate_grad(Tensor&& gradient) const { grad_slot().accumulate(std::move(gradient)); }
+void Tensor::zero_grad() const { grad_slot().reset(); }
 
-void Tensor::accumulate_grad(const Tensor& gradient) const {
-  if (impl().grad) {
-    accumulate_grad(Tensor(gradient));  // adds in place; nothing is taken over
+bool GradSlot::requires_grad() const { return state_ && state_->requires_grad; }
+
+const Shape& GradSlot::shape() const {
+  VIT_CHECK(state_ != nullptr, "this tensor does not require grad: it has no gradient slot.");
+  return state_->shape;
+}
+
+Tensor GradSlot::grad() const { return state_ ? state_->grad : Tensor(); }
+
+void GradSlot::accumulate(const Tensor& gradient) const {
+  if (state_ && state_->grad.defined()) {
+    accumulate(Tensor(gradient));  // adds in place; nothing is taken over
   } else {
-    accumulate_grad(gradient.clone());
+    accumulate(gradient.clone());
   }
 }
 
-void Tensor::accumulate_grad(Tensor&& gradient) const {
-  VIT_CHECK(gradient.shape() == shape(), "gradient of shape ", shape_str(gradient.shape()),
-            " does not match tensor of shape ", shape_str(shape()), ".");
+void GradSlot::accumulate(Tensor&& gradient) const {
+  VIT_CHECK(state_ != nullptr, "cannot accumulate a gradient into a tensor that does not require grad.");
+  VIT_CHECK(gradient.shape() == state_->shape, "gradient of shape ", shape_str(gradient.shape()),
+            " does not match tensor of shape ", shape_str(state_->shape), ".");
   VIT_CHECK(gradient.dtype() == DType::f32, "gradients are f32, got ", dtype_name(gradient.dtype()), ".");
-  if (!impl().grad) {
-    impl().grad = gradient.impl_;
+  if (!state_->grad.defined()) {
+    state_->grad = std::move(gradient);
     return;
   }
-  float* sum = Tensor(impl().grad).data<float>();
+  float* sum = state_->grad.data<float>();
   const float* add = gradient.data<float>();
-  const std::int64_t n = numel();
+  const std::int64_t n = gradient.numel();
 #pragma omp parallel for if (n > 32768)
   for (std::int64_t i = 0; i < n; ++i) sum[i] += add[i];
 }
 
-void Tensor::zero_grad() const { impl().grad.reset(); }
+void GradSlot::reset() const {
+  if (state_) state_->grad = Tensor();
+}
 
 }  // namespace vit

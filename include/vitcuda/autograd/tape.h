@@ -36,7 +36,7 @@ class Tape {
  private:
   struct Entry {
     std::string op_name;
-    Tensor output;
+    GradSlot output;  // the output's gradient only: its data is freed when the forward drops it
     BackwardFn backward;
   };
   std::vector<Entry> entries_;

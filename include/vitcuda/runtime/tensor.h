@@ -35,6 +35,28 @@ class Storage {
   Device device_;
 };
 
+class Tensor;
+
+// The gradient slot of a tensor without its data: what a recorded op's backward accumulates
+// into. Backward closures hold slots of the inputs whose values they do not need, so that
+// those inputs' storage is freed as soon as the forward pass drops them.
+class GradSlot {
+ public:
+  GradSlot() = default;
+  bool requires_grad() const;
+  const Shape& shape() const;
+  Tensor grad() const;                         // undefined until something accumulated
+  void accumulate(const Tensor& gradient) const;  // copies on first use
+  void accumulate(Tensor&& gradient) const;       // takes ownership of a fresh gradient
+  void reset() const;                          // drops the gradient
+
+ private:
+  friend class Tensor;
+  struct State;
+  explicit GradSlot(std::shared_ptr<State> state) : state_(std::move(state)) {}
+  std::shared_ptr<State> state_;
+};
+
 template <typename T> constexpr DType dtype_of();
 template <> constexpr DType dtype_of<float>() { return DType::f32; }
 template <> constexpr DType dtype_of<bfloat16>() { return DType::bf16; }
@@ -86,6 +108,7 @@ class Tensor {
   Tensor& set_requires_grad(bool enabled = true);
   bool is_leaf() const;  // created by the user, not by a recorded op
   Tensor grad() const;   // undefined until a backward pass reaches this tensor
+  GradSlot grad_slot() const;  // empty (requires_grad false) when the tensor does not require grad
   // Gradient updates act on the shared tensor, like writes through a shared_ptr, hence const.
   void accumulate_grad(const Tensor& gradient) const;  // grad += gradient (copies on first use)
   void accumulate_grad(Tensor&& gradient) const;       // takes ownership of a fresh gradient
@@ -100,6 +123,7 @@ class Tensor {
   std::shared_ptr<Impl> impl_;
 
   friend class Tape;
+  friend class GradSlot;
   void mark_recorded();  // output of a recorded op: requires grad, not a leaf
 };
 
