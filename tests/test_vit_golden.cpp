@@ -1,6 +1,8 @@
 // The whole model against timm and torchvision (tools/make_golden_model.py).
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
 #include "model_golden.h"
 #include "op_cases.h"
 
@@ -83,4 +85,34 @@ TEST_CASE("vit: a checkpoint of another model size is refused naming the tensor"
                     Catch::Contains("tensor 'cls_token' has shape [1, 1, 12] but the model expects [1, 1, 24]"));
   CHECK_THROWS_WITH(load_pretrained(model, golden_path("pos_embed_resample"), rng),
                     Catch::Contains("has no tensor 'cls_token'"));
+}
+
+TEST_CASE("vit: pre-logits are re-initialised with a head of another class count", "[vit]") {
+  const SafetensorsFile golden = load_safetensors(golden_path("vit_tiny_torchvision"));
+  ViTConfig config = tiny_config(golden);
+  config.representation_size = std::stoi(golden.metadata.at("representation_size"));
+  config.num_classes = 9;
+  ViT model(config);
+  Rng rng(0);
+  const PretrainedReport report = load_pretrained(model, golden_path("vit_tiny_torchvision_weights"), rng);
+  CHECK(report.reinitialized ==
+        std::vector<std::string>{"pre_logits.fc.weight", "pre_logits.fc.bias", "head.weight", "head.bias"});
+  CHECK(report.unused.empty());
+}
+
+TEST_CASE("vit: a bf16 checkpoint loads into the float32 model", "[vit]") {
+  const SafetensorsFile golden = load_safetensors(golden_path("vit_tiny_timm"));
+  std::map<std::string, Tensor> bf16;
+  for (const auto& [name, tensor] : load_safetensors(golden_path("vit_tiny_timm_weights")).tensors) {
+    bf16[name] = tensor.to(DType::bf16);
+  }
+  const std::string path = (std::filesystem::temp_directory_path() / "vit_tiny_bf16.safetensors").string();
+  save_safetensors(path, bf16);
+  ViT model(tiny_config(golden));
+  Rng rng(0);
+  CHECK(load_pretrained(model, path, rng).loaded.size() == model.named_parameters().size());
+  CHECK(model.cls_token.dtype() == DType::f32);
+  model.eval();
+  Tape tape;
+  CHECK(relative_error(model.forward(golden.at("in.images"), tape), golden.at("out")) < 0.05);
 }
