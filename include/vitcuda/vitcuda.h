@@ -1,6 +1,7 @@
 #pragma once
 // The whole public API of libvitcuda.
 #include "vitcuda/autograd/tape.h"
+#include "vitcuda/data.h"
 #include "vitcuda/io/safetensors.h"
 #include "vitcuda/layers/pretrained.h"
 #include "vitcuda/layers/summary.h"
