@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <random>
 
+#include "vitcuda/runtime/philox.h"
+
 namespace vit {
 
 class Rng {
@@ -20,26 +22,10 @@ class Rng {
   std::mt19937_64 engine_;
 };
 
-// Philox4x32-10 (Salmon et al., SC'11): 4 random 32-bit words for a 128-bit counter and 64-bit key.
-inline std::array<std::uint32_t, 4> philox4x32(std::array<std::uint32_t, 4> counter,
-                                               std::uint64_t key) {
-  std::uint32_t k0 = static_cast<std::uint32_t>(key), k1 = static_cast<std::uint32_t>(key >> 32);
-  for (int round = 0; round < 10; ++round) {
-    const std::uint64_t p0 = 0xD2511F53ull * counter[0];
-    const std::uint64_t p1 = 0xCD9E8D57ull * counter[2];
-    counter = {static_cast<std::uint32_t>(p1 >> 32) ^ counter[1] ^ k0, static_cast<std::uint32_t>(p1),
-               static_cast<std::uint32_t>(p0 >> 32) ^ counter[3] ^ k1, static_cast<std::uint32_t>(p0)};
-    k0 += 0x9E3779B9u;
-    k1 += 0xBB67AE85u;
-  }
-  return counter;
-}
-
-// Uniform float in [0, 1) for element `index` of the stream `seed`.
-inline float philox_uniform(std::uint64_t seed, std::uint64_t index) {
-  const auto words = philox4x32({static_cast<std::uint32_t>(index >> 2),
-                                 static_cast<std::uint32_t>(index >> 34), 0u, 0u}, seed);
-  return static_cast<float>(words[index & 3] >> 8) * (1.0f / 16777216.0f);
+// Philox4x32-10 on std::array (the generator itself, shared with CUDA code, is in philox.h).
+inline std::array<std::uint32_t, 4> philox4x32(std::array<std::uint32_t, 4> counter, std::uint64_t key) {
+  const PhiloxBlock block = philox4x32_10({{counter[0], counter[1], counter[2], counter[3]}}, key);
+  return {block.word[0], block.word[1], block.word[2], block.word[3]};
 }
 
 }  // namespace vit

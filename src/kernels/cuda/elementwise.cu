@@ -1,0 +1,125 @@
+// CUDA element-wise kernels. Casts, adds and the GELU forward are grid-stride loops: one read per
+// input element and one write per output element, nothing else (bandwidth-bound). The GELU
+// backward also sums dx per column for the bias gradient: it runs on (32 x 8)-thread tiles
+// (column_sum.cuh), writes dx once and adds one float32 atomic per column per 128-row band.
+#include "kernels/cuda/elementwise.h"
+
+#include "kernels/cuda/column_sum.cuh"
+#include "kernels/cuda/numeric.cuh"
+
+namespace vit::cuda {
+
+namespace {
+
+constexpr int kBlock = 256;
+constexpr float kInvSqrt2 = 0.70710678118654752f;
+constexpr float kInvSqrt2Pi = 0.39894228040143268f;
+
+__device__ __forceinline__ std::int64_t first_index() {
+  return static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+}
+__device__ __forceinline__ std::int64_t grid_stride() { return static_cast<std::int64_t>(gridDim.x) * blockDim.x; }
+
+__device__ __forceinline__ float gelu(float x) { return 0.5f * x * (1.0f + erff(x * kInvSqrt2)); }
+__device__ __forceinline__ float gelu_grad(float x) {  // Phi(x) + x phi(x)
+  return 0.5f * (1.0f + erff(x * kInvSqrt2)) + x * kInvSqrt2Pi * expf(-0.5f * x * x);
+}
+
+template <typename In, typename Out>
+__global__ void cast_kernel(const In* __restrict__ x, Out* __restrict__ y, std::int64_t n) {
+  for (std::int64_t i = first_index(); i < n; i += grid_stride()) y[i] = from_float<Out>(to_float(x[i]));
+}
+
+template <typename T>
+__global__ void add_kernel(const T* __restrict__ a, const T* __restrict__ b, T* __restrict__ out, std::int64_t n,
+                           std::int64_t b_count) {
+  for (std::int64_t i = first_index(); i < n; i += grid_stride()) {
+    out[i] = from_float<T>(to_float(a[i]) + to_float(b[i % b_count]));
+  }
+}
+
+template <typename T>
+__global__ void bias_gelu_forward_kernel(const T* __restrict__ x, const float* __restrict__ bias, T* __restrict__ y,
+                                         std::int64_t n, std::int64_t cols) {
+  for (std::int64_t i = first_index(); i < n; i += grid_stride()) {
+    y[i] = from_float<T>(gelu(to_float(x[i]) + (bias != nullptr ? bias[i % cols] : 0.0f)));
+  }
+}
+
+template <typename T>
+__global__ void bias_gelu_backward_kernel(const T* __restrict__ x, const float* __restrict__ bias,
+                                          const T* __restrict__ dy, T* __restrict__ dx, float* __restrict__ dbias,
+                                          std::int64_t rows, std::int64_t cols) {
+  const std::int64_t col = static_cast<std::int64_t>(blockIdx.x) * kColumnTile + threadIdx.x;
+  const Band band = column_band(rows);
+  float sum = 0.0f;
+  if (col < cols) {
+    const float b = bias != nullptr ? bias[col] : 0.0f;
+    for (std::int64_t r = band.first; r < band.end; r += kColumnRows) {
+      const std::int64_t i = r * cols + col;
+      const float grad = to_float(dy[i]) * gelu_grad(to_float(x[i]) + b);
+      dx[i] = from_float<T>(grad);
+      sum += grad;
+    }
+  }
+  if (dbias != nullptr) add_column_partials(sum, dbias, col, cols);  // the same branch for the whole block
+}
+
+template <typename In, typename Out>
+void launch_cast(const In* x, Out* y, std::int64_t n, cudaStream_t stream) {
+  if (n == 0) return;
+  launch(cast_kernel<typename DeviceTypeOf<In>::type, typename DeviceTypeOf<Out>::type>, grid_for(n, kBlock),
+         kBlock, 0, stream, device_ptr(x), device_ptr(y), n);
+}
+
+}  // namespace
+
+void cast(const float* x, bfloat16* y, std::int64_t n, cudaStream_t stream) { launch_cast(x, y, n, stream); }
+void cast(const bfloat16* x, float* y, std::int64_t n, cudaStream_t stream) { launch_cast(x, y, n, stream); }
+
+template <typename T>
+void add_forward(const T* a, const T* b, T* out, std::int64_t n, std::int64_t b_count, cudaStream_t stream) {
+  VIT_CHECK(b_count > 0 && n % b_count == 0, "add_forward: ", n, " elements do not broadcast ", b_count, ".");
+  launch(add_kernel<typename DeviceTypeOf<T>::type>, grid_for(n, kBlock), kBlock, 0, stream, device_ptr(a),
+         device_ptr(b), device_ptr(out), n, b_count);
+}
+
+template <typename T>
+void add_backward_broadcast(const T* dout, float* db, std::int64_t n, std::int64_t b_count, cudaStream_t stream) {
+  VIT_CHECK(b_count > 0 && n % b_count == 0, "add_backward_broadcast: ", n, " elements do not broadcast ",
+            b_count, ".");
+  CUDA_CHECK(cudaMemsetAsync(db, 0, b_count * sizeof(float), stream));
+  const std::int64_t rows = n / b_count;
+  launch(column_sum_kernel<typename DeviceTypeOf<T>::type>, column_grid(rows, b_count), column_block(), 0, stream,
+         device_ptr(dout), db, rows, b_count);
+}
+
+template <typename T>
+void bias_gelu_forward(const T* x, const float* bias, T* y, std::int64_t rows, std::int64_t cols,
+                       cudaStream_t stream) {
+  const std::int64_t n = rows * cols;
+  if (n == 0) return;
+  launch(bias_gelu_forward_kernel<typename DeviceTypeOf<T>::type>, grid_for(n, kBlock), kBlock, 0, stream,
+         device_ptr(x), bias, device_ptr(y), n, cols);
+}
+
+template <typename T>
+void bias_gelu_backward(const T* x, const float* bias, const T* dy, T* dx, float* dbias, std::int64_t rows,
+                        std::int64_t cols, cudaStream_t stream) {
+  if (rows * cols == 0) return;
+  if (dbias != nullptr) CUDA_CHECK(cudaMemsetAsync(dbias, 0, cols * sizeof(float), stream));
+  launch(bias_gelu_backward_kernel<typename DeviceTypeOf<T>::type>, column_grid(rows, cols), column_block(), 0,
+         stream, device_ptr(x), bias, device_ptr(dy), device_ptr(dx), dbias, rows, cols);
+}
+
+#define VIT_INSTANTIATE(T)                                                                                    \
+  template void add_forward<T>(const T*, const T*, T*, std::int64_t, std::int64_t, cudaStream_t);            \
+  template void add_backward_broadcast<T>(const T*, float*, std::int64_t, std::int64_t, cudaStream_t);        \
+  template void bias_gelu_forward<T>(const T*, const float*, T*, std::int64_t, std::int64_t, cudaStream_t);   \
+  template void bias_gelu_backward<T>(const T*, const float*, const T*, T*, float*, std::int64_t, std::int64_t, \
+                                      cudaStream_t);
+VIT_INSTANTIATE(float)
+VIT_INSTANTIATE(bfloat16)
+#undef VIT_INSTANTIATE
+
+}  // namespace vit::cuda

@@ -1,0 +1,32 @@
+#pragma once
+// CUDA element-wise kernels (elementwise.cu): casts, residual/broadcast add, bias + exact GELU.
+// Pointers are device memory; T is float or bfloat16 (storage; float32 arithmetic). Launches are
+// asynchronous on `stream`.
+#include <cstdint>
+
+#include "runtime/cuda/cuda_api.h"
+#include "vitcuda/runtime/dtype.h"
+
+namespace vit::cuda {
+
+void cast(const float* x, bfloat16* y, std::int64_t n, cudaStream_t stream);  // round to nearest even
+void cast(const bfloat16* x, float* y, std::int64_t n, cudaStream_t stream);
+
+// out[i] = a[i] + b[i % b_count] (b_count == n: residual add; smaller: b broadcast over rows).
+template <typename T>
+void add_forward(const T* a, const T* b, T* out, std::int64_t n, std::int64_t b_count, cudaStream_t stream);
+// db[j] = sum of dout[i] over i % b_count == j, accumulated in float32; db is overwritten.
+template <typename T>
+void add_backward_broadcast(const T* dout, float* db, std::int64_t n, std::int64_t b_count, cudaStream_t stream);
+
+// y = gelu(x + bias) over x [rows, cols], bias [cols] (may be null: plain GELU), exact erf GELU.
+template <typename T>
+void bias_gelu_forward(const T* x, const float* bias, T* y, std::int64_t rows, std::int64_t cols,
+                       cudaStream_t stream);
+// dx = dy * gelu'(x + bias); dbias (may be null) = column sums of dx, overwritten (float32 atomics:
+// the summation order, hence the last bits, can vary between runs).
+template <typename T>
+void bias_gelu_backward(const T* x, const float* bias, const T* dy, T* dx, float* dbias, std::int64_t rows,
+                        std::int64_t cols, cudaStream_t stream);
+
+}  // namespace vit::cuda

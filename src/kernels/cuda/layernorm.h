@@ -1,0 +1,27 @@
+#pragma once
+// CUDA LayerNorm over the last dim of x [rows, dim] (layernorm.cu), dim <= 2048. x, y, dy, dx are
+// T (float or bfloat16); gamma, beta, their gradients, mean and rstd are float32.
+#include <cstddef>
+#include <cstdint>
+
+#include "runtime/cuda/cuda_api.h"
+#include "vitcuda/runtime/dtype.h"
+
+namespace vit::cuda {
+
+// y = (x - mean) * rstd * gamma + beta; saves mean and rstd [rows] for the backward.
+template <typename T>
+void layernorm_forward(const T* x, const float* gamma, const float* beta, T* y, float* mean, float* rstd,
+                       std::int64_t rows, std::int64_t dim, float eps, cudaStream_t stream);
+
+// Floats of scratch memory layernorm_backward needs (partial dgamma/dbeta sums per block).
+std::size_t layernorm_backward_workspace(std::int64_t rows, std::int64_t dim);
+
+// dx overwritten (may be null); dgamma, dbeta overwritten with sums over rows (either may be null).
+// Deterministic: per-block partial sums, then one fixed-order column sum.
+template <typename T>
+void layernorm_backward(const T* x, const float* gamma, const float* mean, const float* rstd, const T* dy, T* dx,
+                        float* dgamma, float* dbeta, std::int64_t rows, std::int64_t dim, float* workspace,
+                        cudaStream_t stream);
+
+}  // namespace vit::cuda

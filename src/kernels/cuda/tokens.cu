@@ -1,0 +1,80 @@
+// CUDA class token + position embedding: the forward writes each output element once, reading
+// the token (or class token) and the position embedding (which stays in L2 across the batch).
+// The backward copies dtokens (one read, one write) and sums dout over the batch for dpos with
+// the column-sum kernel (column_sum.cuh); dcls is dpos's first row (a device copy).
+#include "kernels/cuda/tokens.h"
+
+#include "kernels/cuda/column_sum.cuh"
+#include "kernels/cuda/numeric.cuh"
+
+namespace vit::cuda {
+
+namespace {
+
+constexpr int kBlock = 256;
+
+template <typename T>
+__global__ void class_pos_forward_kernel(const T* __restrict__ tokens, const float* __restrict__ cls,
+                                         const float* __restrict__ pos, T* __restrict__ out, std::int64_t n,
+                                         std::int64_t dim, std::int64_t total) {
+  const std::int64_t sequence = (n + 1) * dim;
+  for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < total;
+       i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+    const std::int64_t b = i / sequence, s = i - b * sequence;  // s = token * dim + d
+    const float value = s < dim ? cls[s] : to_float(tokens[b * n * dim + s - dim]);
+    out[i] = from_float<T>(value + pos[s]);
+  }
+}
+
+template <typename T>
+__global__ void dtokens_kernel(const T* __restrict__ dout, T* __restrict__ dtokens, std::int64_t n, std::int64_t dim,
+                               std::int64_t total) {
+  const std::int64_t sequence = n * dim;
+  for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < total;
+       i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+    const std::int64_t b = i / sequence;
+    dtokens[i] = dout[i + (b + 1) * dim];
+  }
+}
+
+}  // namespace
+
+template <typename T>
+void class_pos_embed_forward(const T* tokens, const float* cls, const float* pos, T* out, std::int64_t batch,
+                             std::int64_t n, std::int64_t dim, cudaStream_t stream) {
+  const std::int64_t total = batch * (n + 1) * dim;
+  if (total == 0) return;
+  launch(class_pos_forward_kernel<typename DeviceTypeOf<T>::type>, grid_for(total, kBlock), kBlock, 0, stream,
+         device_ptr(tokens), cls, pos, device_ptr(out), n, dim, total);
+}
+
+template <typename T>
+void class_pos_embed_backward(const T* dout, T* dtokens, float* dcls, float* dpos, std::int64_t batch,
+                              std::int64_t n, std::int64_t dim, cudaStream_t stream) {
+  VIT_CHECK(dcls == nullptr || dpos != nullptr, "class_pos_embed_backward: dcls is computed from dpos.");
+  if (dtokens != nullptr && batch * n * dim > 0) {
+    const std::int64_t total = batch * n * dim;
+    launch(dtokens_kernel<typename DeviceTypeOf<T>::type>, grid_for(total, kBlock), kBlock, 0, stream,
+           device_ptr(dout), device_ptr(dtokens), n, dim, total);
+  }
+  if (dpos != nullptr) {
+    const std::int64_t sequence = (n + 1) * dim;
+    CUDA_CHECK(cudaMemsetAsync(dpos, 0, sequence * sizeof(float), stream));
+    launch(column_sum_kernel<typename DeviceTypeOf<T>::type>, column_grid(batch, sequence), column_block(), 0, stream,
+           device_ptr(dout), dpos, batch, sequence);
+  }
+  if (dcls != nullptr) {
+    CUDA_CHECK(cudaMemcpyAsync(dcls, dpos, dim * sizeof(float), cudaMemcpyDeviceToDevice, stream));
+  }
+}
+
+#define VIT_INSTANTIATE(T)                                                                                        \
+  template void class_pos_embed_forward<T>(const T*, const float*, const float*, T*, std::int64_t, std::int64_t,  \
+                                           std::int64_t, cudaStream_t);                                           \
+  template void class_pos_embed_backward<T>(const T*, T*, float*, float*, std::int64_t, std::int64_t, std::int64_t, \
+                                            cudaStream_t);
+VIT_INSTANTIATE(float)
+VIT_INSTANTIATE(bfloat16)
+#undef VIT_INSTANTIATE
+
+}  // namespace vit::cuda

@@ -1,0 +1,22 @@
+#pragma once
+// CUDA class token + position embedding (tokens.cu), fusing cpu/tokens.cpp's concat with the
+// broadcast add of cpu/elementwise.cpp: out [B, N+1, D] = concat(cls, tokens[b]) + pos.
+// tokens/out/dout/dtokens are T (float or bfloat16); cls, pos and their gradients float32.
+#include <cstdint>
+
+#include "runtime/cuda/cuda_api.h"
+#include "vitcuda/runtime/dtype.h"
+
+namespace vit::cuda {
+
+template <typename T>
+void class_pos_embed_forward(const T* tokens, const float* cls, const float* pos, T* out, std::int64_t batch,
+                             std::int64_t n, std::int64_t dim, cudaStream_t stream);
+
+// dtokens = dout[:, 1:]; dpos [(N+1), D] = sum over b of dout[b]; dcls = dpos[0]. Any output may
+// be null except that dcls needs dpos.
+template <typename T>
+void class_pos_embed_backward(const T* dout, T* dtokens, float* dcls, float* dpos, std::int64_t batch,
+                              std::int64_t n, std::int64_t dim, cudaStream_t stream);
+
+}  // namespace vit::cuda

@@ -1,0 +1,55 @@
+// CUDA cross-entropy against the CPU reference (src/kernels/cpu/loss.cpp, double) at odd sizes,
+// with and without label smoothing. Tolerances: loss relative 1e-5 (float32 sums), dlogits
+// normwise 1e-5 float32 / 1e-2 bf16; the correct count is exact (ties: the first maximum).
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include "kernel_check.h"
+#include "kernels/cpu/loss.h"
+#include "kernels/cuda/loss.h"
+
+using namespace vit::cuda::testing;
+using vit::bfloat16;
+using vit::cuda::DeviceBuffer;
+
+TEMPLATE_TEST_CASE("cuda cross entropy: loss and accuracy count", "[cuda][loss]", float, bfloat16) {
+  const std::int64_t rows = 37, classes = 1003;
+  for (const float smoothing : {0.0f, 0.1f}) {
+    auto logits = random_normal(rows * classes, 31, 3.0f);
+    const auto labels = random_labels(rows, 32, static_cast<int>(classes));
+    for (std::int64_t r = 0; r < rows; r += 3) logits[r * classes + labels[r]] = 20.0f;  // some rows right
+    logits[classes + 5] = logits[classes + 9] = 30.0f;  // a tie in row 1: index 5 counts
+    if (!std::is_same_v<TestType, float>) logits = round_bf16(logits);
+    auto d_logits = upload_as<TestType>(logits);
+    DeviceBuffer<std::int32_t> d_labels(labels);
+    auto loss = poisoned<float>(1);
+    auto correct = poisoned<std::int32_t>(1);
+    vit::cuda::cross_entropy_forward(d_logits.get(), d_labels.get(), rows, classes, smoothing, loss.get(),
+                                     correct.get(), nullptr);
+    const float want = vit::cpu::cross_entropy_forward(logits.data(), labels.data(), rows, classes, smoothing);
+    CHECK(loss.download()[0] == Approx(want).epsilon(1e-5));
+    std::int32_t want_correct = 0;
+    for (std::int64_t r = 0; r < rows; ++r) {
+      const float* row = logits.data() + r * classes;
+      want_correct += std::max_element(row, row + classes) - row == labels[r];
+    }
+    CHECK(correct.download()[0] == want_correct);
+  }
+}
+
+TEMPLATE_TEST_CASE("cuda cross entropy: backward", "[cuda][loss]", float, bfloat16) {
+  const std::int64_t rows = 29, classes = 37;
+  const float smoothing = 0.1f, dloss = 0.75f;
+  auto logits = random_normal(rows * classes, 33, 2.0f);
+  if (!std::is_same_v<TestType, float>) logits = round_bf16(logits);
+  const auto labels = random_labels(rows, 34, static_cast<int>(classes));
+  auto d_logits = upload_as<TestType>(logits);
+  DeviceBuffer<std::int32_t> d_labels(labels);
+  auto dlogits = poisoned<TestType>(rows * classes);
+  vit::cuda::cross_entropy_backward(d_logits.get(), d_labels.get(), dloss, dlogits.get(), rows, classes, smoothing,
+                                    nullptr);
+  std::vector<float> want(rows * classes);
+  vit::cpu::cross_entropy_backward(logits.data(), labels.data(), dloss, want.data(), rows, classes, smoothing);
+  CHECK(normwise_error(download_f32(dlogits), want) <= (std::is_same_v<TestType, float> ? 1e-5 : 1e-2));
+}
