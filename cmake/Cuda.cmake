@@ -51,10 +51,12 @@ function(vit_cuda_use target)
   endif()
 endfunction()
 
-# Adds the CUDA runtime helpers, the kernels and (SIM) the interpreter to the library.
+# Adds the CUDA runtime helpers, the CUDA paths of the ops and
+# optimizers (src/ops/cuda, src/optim/cuda), the kernels and (SIM) the interpreter to the library.
 function(vit_add_cuda_backend target)
   file(GLOB kernels CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/kernels/cuda/*.cu)
-  file(GLOB runtime CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/runtime/cuda/*.cpp)
+  file(GLOB runtime CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/runtime/cuda/*.cpp
+       ${PROJECT_SOURCE_DIR}/src/ops/cuda/*.cpp ${PROJECT_SOURCE_DIR}/src/optim/cuda/*.cpp)
   if(VIT_CUDA STREQUAL "SIM")
     file(GLOB simt CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/runtime/simt/*.cpp)
     list(APPEND runtime ${simt})

@@ -28,7 +28,7 @@ void Tape::record(std::string op_name, Tensor& output, BackwardFn backward) {
 void Tape::backward(const Tensor& loss) {
   VIT_CHECK(loss.numel() == 1, "backward(loss) needs a one-element loss, got shape ",
             shape_str(loss.shape()), "; pass a gradient for other outputs.");
-  backward(loss, Tensor::full(loss.shape(), 1.0f));
+  backward(loss, Tensor::full(loss.shape(), 1.0f, DType::f32, loss.device()));
 }
 
 void Tape::backward(const Tensor& output, const Tensor& grad_output) {

@@ -14,6 +14,15 @@ void Module::register_module(std::string name, Module& member) {
   children_.emplace_back(std::move(name), &member);
 }
 
+void Module::to(Device device) {
+  for (auto& [name, tensor] : parameters_) {
+    const bool trainable = tensor->requires_grad();
+    *tensor = tensor->to(device);
+    if (trainable) tensor->set_requires_grad();
+  }
+  for (auto& [name, child] : children_) child->to(device);
+}
+
 void Module::collect(const std::string& prefix, std::vector<NamedTensor>& out) const {
   for (const auto& [name, tensor] : parameters_) out.push_back({prefix + name, *tensor});
   for (const auto& [name, child] : children_) child->collect(prefix + name + ".", out);

@@ -1,22 +1,28 @@
 #include "vitcuda/ops/elementwise.h"
 
 #include "kernels/cpu/elementwise.h"
+#include "ops/cuda/ops_cuda.h"
 #include "ops/op_checks.h"
 
 namespace vit {
 
 Tensor add(const Tensor& a, const Tensor& b, Tape& tape) {
   constexpr const char* op = "add";
-  detail::check_cpu_f32(a, op, "a");
-  detail::check_cpu_f32(b, op, "b");
+  detail::check_f32(a, op, "a");
+  detail::check_f32(b, op, "b");
+  const Device device = detail::check_same_device(op, {{"a", &a}, {"b", &b}});
   Shape broadcast_shape = a.shape();
   if (!broadcast_shape.empty()) broadcast_shape[0] = 1;
   const bool broadcast = b.shape() != a.shape();
   VIT_CHECK(!broadcast || b.shape() == broadcast_shape, "add: b ", shape_str(b.shape()),
             " must be ", shape_str(a.shape()), " or ", shape_str(broadcast_shape), ".");
-  Tensor out = Tensor::empty(a.shape());
+  Tensor out = Tensor::empty(a.shape(), DType::f32, device);
   const std::int64_t n = a.numel(), b_count = b.numel();
-  cpu::add_forward(a.data<float>(), b.data<float>(), out.data<float>(), n, b_count);
+  if (device.is_cuda()) {
+    cuda_ops::add_forward(a, b, out);
+  } else {
+    cpu::add_forward(a.data<float>(), b.data<float>(), out.data<float>(), n, b_count);
+  }
   if (Tape::needs_grad({&a, &b})) {
     tape.record(op, out, [da = a.grad_slot(), db = b.grad_slot(), broadcast, n, b_count](const Tensor& dout) {
       if (da.requires_grad()) da.accumulate(dout);
@@ -25,8 +31,12 @@ Tensor add(const Tensor& a, const Tensor& b, Tape& tape) {
         db.accumulate(dout);
         return;
       }
-      Tensor summed = Tensor::empty(db.shape());
-      cpu::add_backward_broadcast(dout.data<float>(), summed.data<float>(), n, b_count);
+      Tensor summed = detail::grad_buffer_if_needed(db);
+      if (summed.device().is_cuda()) {
+        cuda_ops::add_backward_broadcast(dout, summed);
+      } else {
+        cpu::add_backward_broadcast(dout.data<float>(), summed.data<float>(), n, b_count);
+      }
       db.accumulate(std::move(summed));
     });
   }
@@ -34,13 +44,21 @@ Tensor add(const Tensor& a, const Tensor& b, Tape& tape) {
 }
 
 Tensor gelu(const Tensor& x, Tape& tape) {
-  detail::check_cpu_f32(x, "gelu", "x");
-  Tensor y = Tensor::empty(x.shape());
-  cpu::gelu_forward(x.data<float>(), y.data<float>(), x.numel());
+  detail::check_f32(x, "gelu", "x");
+  Tensor y = Tensor::empty(x.shape(), DType::f32, x.device());
+  if (x.device().is_cuda()) {
+    cuda_ops::gelu_forward(x, y);
+  } else {
+    cpu::gelu_forward(x.data<float>(), y.data<float>(), x.numel());
+  }
   if (Tape::needs_grad({&x})) {
     tape.record("gelu", y, [x](const Tensor& dy) {
-      Tensor dx = Tensor::empty(x.shape());
-      cpu::gelu_backward(x.data<float>(), dy.data<float>(), dx.data<float>(), x.numel());
+      Tensor dx = Tensor::empty(x.shape(), DType::f32, x.device());
+      if (x.device().is_cuda()) {
+        cuda_ops::gelu_backward(x, dy, dx);
+      } else {
+        cpu::gelu_backward(x.data<float>(), dy.data<float>(), dx.data<float>(), x.numel());
+      }
       x.accumulate_grad(std::move(dx));
     });
   }
@@ -48,13 +66,21 @@ Tensor gelu(const Tensor& x, Tape& tape) {
 }
 
 Tensor tanh(const Tensor& x, Tape& tape) {
-  detail::check_cpu_f32(x, "tanh", "x");
-  Tensor y = Tensor::empty(x.shape());
-  cpu::tanh_forward(x.data<float>(), y.data<float>(), x.numel());
+  detail::check_f32(x, "tanh", "x");
+  Tensor y = Tensor::empty(x.shape(), DType::f32, x.device());
+  if (x.device().is_cuda()) {
+    cuda_ops::tanh_forward(x, y);
+  } else {
+    cpu::tanh_forward(x.data<float>(), y.data<float>(), x.numel());
+  }
   if (Tape::needs_grad({&x})) {
     tape.record("tanh", y, [x_grad = x.grad_slot(), y](const Tensor& dy) {
-      Tensor dx = Tensor::empty(y.shape());
-      cpu::tanh_backward(y.data<float>(), dy.data<float>(), dx.data<float>(), y.numel());
+      Tensor dx = Tensor::empty(y.shape(), DType::f32, y.device());
+      if (y.device().is_cuda()) {
+        cuda_ops::tanh_backward(y, dy, dx);
+      } else {
+        cpu::tanh_backward(y.data<float>(), dy.data<float>(), dx.data<float>(), y.numel());
+      }
       x_grad.accumulate(std::move(dx));
     });
   }

@@ -2,12 +2,25 @@
 
 namespace vit::detail {
 
-void check_cpu_f32(const Tensor& t, const char* op, const char* arg) {
+void check_f32(const Tensor& t, const char* op, const char* arg) {
   VIT_CHECK(t.defined(), op, ": argument '", arg, "' is undefined.");
   VIT_CHECK(t.dtype() == DType::f32, op, ": argument '", arg, "' must be f32, got ",
             dtype_name(t.dtype()), ".");
-  VIT_CHECK(t.device().is_cpu(), op, ": argument '", arg, "' is on ", t.device().str(),
-            " but this build only has the cpu backend.");
+}
+
+Device check_same_device(const char* op, std::initializer_list<std::pair<const char*, const Tensor*>> args) {
+  const std::pair<const char*, const Tensor*>* first = nullptr;
+  for (const auto& arg : args) {
+    if (!arg.second->defined()) continue;
+    if (first == nullptr) {
+      first = &arg;
+      continue;
+    }
+    VIT_CHECK(arg.second->device() == first->second->device(), op, ": argument '", arg.first, "' is on ",
+              arg.second->device().str(), " but '", first->first, "' is on ", first->second->device().str(),
+              "; move them to one device (Tensor::to).");
+  }
+  return first != nullptr ? first->second->device() : Device::cpu();
 }
 
 void check_rank(const Tensor& t, int rank, const char* op, const char* arg) {
@@ -16,11 +29,11 @@ void check_rank(const Tensor& t, int rank, const char* op, const char* arg) {
 }
 
 Tensor grad_buffer_if_needed(const Tensor& t) {
-  return t.defined() && t.requires_grad() ? Tensor::empty(t.shape()) : Tensor();
+  return t.defined() && t.requires_grad() ? Tensor::empty(t.shape(), DType::f32, t.device()) : Tensor();
 }
 
 Tensor grad_buffer_if_needed(const GradSlot& slot) {
-  return slot.requires_grad() ? Tensor::empty(slot.shape()) : Tensor();
+  return slot.requires_grad() ? Tensor::empty(slot.shape(), DType::f32, slot.device()) : Tensor();
 }
 
 float* data_or_null(const Tensor& t) { return t.defined() ? t.data<float>() : nullptr; }

@@ -1,13 +1,19 @@
 #pragma once
 // Argument checks shared by the ops: one clear sentence naming the op and the argument.
+#include <initializer_list>
+#include <utility>
+
 #include "vitcuda/runtime/tensor.h"
 
 namespace vit::detail {
 
-// The tensor is defined, f32 and on the cpu (the only backend of this build).
-void check_cpu_f32(const Tensor& t, const char* op, const char* arg);
+// The tensor is defined and f32.
+void check_f32(const Tensor& t, const char* op, const char* arg);
+// Every defined tensor of `args` (name, tensor) is on the device of the first one; returns it.
+Device check_same_device(const char* op, std::initializer_list<std::pair<const char*, const Tensor*>> args);
 void check_rank(const Tensor& t, int rank, const char* op, const char* arg);
-// Gradient buffer for `t` when it requires grad, else an undefined tensor (skip that gradient).
+// Gradient buffer for `t` (on its device) when it requires grad, else an undefined tensor (skip
+// that gradient).
 Tensor grad_buffer_if_needed(const Tensor& t);
 Tensor grad_buffer_if_needed(const GradSlot& slot);
 // Data pointer of an optional tensor (nullptr when undefined).

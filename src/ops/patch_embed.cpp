@@ -2,15 +2,43 @@
 
 #include "kernels/cpu/linear.h"
 #include "kernels/cpu/patch_embed.h"
+#include "ops/cuda/ops_cuda.h"
 #include "ops/op_checks.h"
 
 namespace vit {
 
+namespace {
+
+// cols [rows, features] x weight [dim, features]^T + bias: the patch embedding as a product.
+void embed_forward(const Tensor& cols, const Tensor& weight, const Tensor& bias, const Tensor& tokens,
+                   std::int64_t rows, std::int64_t features, std::int64_t dim) {
+  if (cols.device().is_cuda()) {
+    cuda_ops::linear_forward(cols, weight, bias, tokens, rows, features, dim);
+  } else {
+    cpu::linear_forward(cols.data<float>(), weight.data<float>(), bias.data<float>(), tokens.data<float>(),
+                        rows, features, dim);
+  }
+}
+
+void embed_backward(const Tensor& cols, const Tensor& weight, const Tensor& dy, const Tensor& dcols,
+                    const Tensor& dw, const Tensor& db, std::int64_t rows, std::int64_t features,
+                    std::int64_t dim) {
+  if (cols.device().is_cuda()) {
+    cuda_ops::linear_backward(cols, weight, dy, dcols, dw, db, rows, features, dim);
+  } else {
+    cpu::linear_backward(cols.data<float>(), weight.data<float>(), dy.data<float>(),
+                         detail::data_or_null(dcols), detail::data_or_null(dw), detail::data_or_null(db),
+                         rows, features, dim);
+  }
+}
+
+}  // namespace
+
 Tensor patch_embed(const Tensor& images, const Tensor& weight, const Tensor& bias, Tape& tape) {
   constexpr const char* op = "patch_embed";
-  detail::check_cpu_f32(images, op, "images");
-  detail::check_cpu_f32(weight, op, "weight");
-  detail::check_cpu_f32(bias, op, "bias");
+  detail::check_f32(images, op, "images");
+  detail::check_f32(weight, op, "weight");
+  detail::check_f32(bias, op, "bias");
   detail::check_rank(images, 4, op, "images");
   detail::check_rank(weight, 4, op, "weight");
   const cpu::PatchGeometry g{images.size(0), images.size(1), images.size(2), images.size(3),
@@ -22,26 +50,34 @@ Tensor patch_embed(const Tensor& images, const Tensor& weight, const Tensor& bia
   VIT_CHECK(g.patch > 0 && g.height % g.patch == 0 && g.width % g.patch == 0, "patch_embed: image size ",
             g.height, "x", g.width, " is not a multiple of the patch size ", g.patch, ".");
   VIT_CHECK(bias.shape() == Shape{dim}, "patch_embed: bias ", shape_str(bias.shape()), " must be [", dim, "].");
+  const Device device =
+      detail::check_same_device(op, {{"images", &images}, {"weight", &weight}, {"bias", &bias}});
 
   const std::int64_t rows = g.batch * g.patches(), features = g.patch_features();
-  Tensor cols = Tensor::empty({rows, features});
-  cpu::patch_im2col_forward(images.data<float>(), cols.data<float>(), g);
-  Tensor tokens = Tensor::empty({g.batch, g.patches(), dim});
-  cpu::linear_forward(cols.data<float>(), weight.data<float>(), bias.data<float>(),
-                      tokens.data<float>(), rows, features, dim);
+  Tensor cols = Tensor::empty({rows, features}, DType::f32, device);
+  if (device.is_cuda()) {
+    cuda_ops::patch_im2col_forward(images, cols, g);
+  } else {
+    cpu::patch_im2col_forward(images.data<float>(), cols.data<float>(), g);
+  }
+  Tensor tokens = Tensor::empty({g.batch, g.patches(), dim}, DType::f32, device);
+  const Tensor weight_2d = weight.reshape({dim, features});  // a view: the conv weight as a matrix
+  embed_forward(cols, weight_2d, bias, tokens, rows, features, dim);
 
   if (Tape::needs_grad({&images, &weight, &bias})) {
-    tape.record(op, tokens, [images_grad = images.grad_slot(), weight, bias_grad = bias.grad_slot(), cols, g,
-                             rows, features, dim](const Tensor& dy) {
+    tape.record(op, tokens, [images_grad = images.grad_slot(), weight, weight_2d, bias_grad = bias.grad_slot(),
+                             cols, g, rows, features, dim](const Tensor& dy) {
       Tensor dimages = detail::grad_buffer_if_needed(images_grad);
-      Tensor dcols = dimages.defined() ? Tensor::empty({rows, features}) : Tensor();
+      Tensor dcols = dimages.defined() ? Tensor::empty({rows, features}, DType::f32, cols.device()) : Tensor();
       Tensor dw = detail::grad_buffer_if_needed(weight);
       Tensor db = detail::grad_buffer_if_needed(bias_grad);
-      cpu::linear_backward(cols.data<float>(), weight.data<float>(), dy.data<float>(),
-                           detail::data_or_null(dcols), detail::data_or_null(dw),
-                           detail::data_or_null(db), rows, features, dim);
+      embed_backward(cols, weight_2d, dy, dcols, dw, db, rows, features, dim);
       if (dimages.defined()) {
-        cpu::patch_im2col_backward(dcols.data<float>(), dimages.data<float>(), g);
+        if (dcols.device().is_cuda()) {
+          cuda_ops::patch_im2col_backward(dcols, dimages, g);
+        } else {
+          cpu::patch_im2col_backward(dcols.data<float>(), dimages.data<float>(), g);
+        }
         images_grad.accumulate(std::move(dimages));
       }
       if (dw.defined()) weight.accumulate_grad(std::move(dw));

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "kernels/cpu/optimizer.h"
+#include "optim/cuda_updates.h"
 
 namespace vit::optim {
 
@@ -34,18 +35,22 @@ std::vector<ParamGroup> make_param_groups(const std::vector<nn::NamedTensor>& pa
 
 float clip_grad_norm(const std::vector<nn::NamedTensor>& params, float max_norm) {
   VIT_CHECK(max_norm > 0.0f, "gradient clipping norm must be positive, got ", max_norm, ".");
-  double squares = 0.0;
+  std::vector<Tensor> grads;
   for (const nn::NamedTensor& p : params) {
-    const Tensor grad = p.tensor.grad();
-    if (grad.defined()) squares += cpu::sum_of_squares(grad.data<float>(), grad.numel());
+    if (p.tensor.grad().defined()) grads.push_back(p.tensor.grad());
   }
+  const auto on_cuda = [](const Tensor& g) { return g.device().is_cuda(); };
+  if (std::any_of(grads.begin(), grads.end(), on_cuda)) {
+    VIT_CHECK(std::all_of(grads.begin(), grads.end(), on_cuda),
+              "clip_grad_norm: the gradients are on more than one device; keep the model on one.");
+    return cuda_updates::clip_grad_norm(grads, max_norm);
+  }
+  double squares = 0.0;
+  for (const Tensor& grad : grads) squares += cpu::sum_of_squares(grad.data<float>(), grad.numel());
   const float norm = static_cast<float>(std::sqrt(squares));
   const float coefficient = max_norm / (norm + 1e-6f);
   if (coefficient < 1.0f) {
-    for (const nn::NamedTensor& p : params) {
-      const Tensor grad = p.tensor.grad();
-      if (grad.defined()) cpu::scale_in_place(grad.data<float>(), grad.numel(), coefficient);
-    }
+    for (const Tensor& grad : grads) cpu::scale_in_place(grad.data<float>(), grad.numel(), coefficient);
   }
   return norm;
 }
@@ -64,16 +69,20 @@ void Optimizer::zero_grad() {
 void Optimizer::step() {
   ++step_count_;
   for (const ParamGroup& group : groups_) {
+    std::vector<ParamState> cpu_params, cuda_params;
     for (const nn::NamedTensor& p : group.params) {
       const Tensor grad = p.tensor.grad();
       if (!grad.defined() || !p.tensor.requires_grad()) continue;
       std::vector<Tensor>& slots = slots_[p.name];
       if (slots.empty()) {
-        for (std::size_t i = 0; i < slot_names_.size(); ++i) slots.push_back(Tensor::zeros(p.tensor.shape()));
+        for (std::size_t i = 0; i < slot_names_.size(); ++i) {
+          slots.push_back(Tensor::zeros(p.tensor.shape(), DType::f32, p.tensor.device()));
+        }
       }
-      Tensor param = p.tensor;
-      update(param, grad, slots, lr_ * group.lr_scale, group.weight_decay);
+      (p.tensor.device().is_cuda() ? cuda_params : cpu_params).push_back({p.tensor, grad, &slots});
     }
+    if (!cpu_params.empty()) update(cpu_params, lr_ * group.lr_scale, group.weight_decay);
+    if (!cuda_params.empty()) update(cuda_params, lr_ * group.lr_scale, group.weight_decay);
   }
 }
 
@@ -81,7 +90,7 @@ std::map<std::string, Tensor> Optimizer::state() const {
   std::map<std::string, Tensor> state;
   state["step"] = Tensor::from_int32({static_cast<std::int32_t>(step_count_)}, {1});
   for (const auto& [name, slots] : slots_) {
-    for (std::size_t i = 0; i < slots.size(); ++i) state[name + "." + slot_names_[i]] = slots[i];
+    for (std::size_t i = 0; i < slots.size(); ++i) state[name + "." + slot_names_[i]] = slots[i].to(Device::cpu());
   }
   return state;
 }
@@ -100,7 +109,8 @@ void Optimizer::load_state(const std::map<std::string, Tensor>& state) {
         VIT_CHECK(it->second.shape() == p.tensor.shape() && it->second.dtype() == DType::f32,
                   "optimizer state '", it->first, "' has shape ", shape_str(it->second.shape()),
                   " but parameter '", p.name, "' has shape ", shape_str(p.tensor.shape()), ".");
-        slots.push_back(it->second.clone());
+        const Device device = p.tensor.device();
+        slots.push_back(it->second.device() == device ? it->second.clone() : it->second.to(device));
       }
       if (slots.size() == slot_names_.size() && !slots.empty()) loaded[p.name] = std::move(slots);
     }
@@ -120,13 +130,24 @@ AdamW::AdamW(std::vector<ParamGroup> groups, const AdamWOptions& options)
 AdamW::AdamW(const std::vector<nn::NamedTensor>& params, const AdamWOptions& options)
     : AdamW(make_param_groups(params), options) {}
 
-void AdamW::update(Tensor& param, const Tensor& grad, std::vector<Tensor>& slots, float lr, bool decay) {
+void AdamW::update(const std::vector<ParamState>& params, float lr, bool decay) {
   const auto t = static_cast<float>(step_count());
   const cpu::AdamWStep step{lr, options_.beta1, options_.beta2, options_.eps,
                             decay ? options_.weight_decay : 0.0f,
                             1.0f - std::pow(options_.beta1, t), 1.0f - std::pow(options_.beta2, t)};
-  cpu::adamw_update(param.data<float>(), grad.data<float>(), slots[0].data<float>(), slots[1].data<float>(),
-                    param.numel(), step);
+  if (params.front().param.device().is_cuda()) {
+    std::vector<cuda_updates::DeviceParam> device_params;
+    for (const ParamState& p : params) {
+      device_params.push_back({p.param.data<float>(), p.grad.data<float>(), (*p.slots)[0].data<float>(),
+                               (*p.slots)[1].data<float>(), p.param.numel()});
+    }
+    cuda_updates::adamw_update(device_params, step);
+    return;
+  }
+  for (const ParamState& p : params) {
+    cpu::adamw_update(p.param.data<float>(), p.grad.data<float>(), (*p.slots)[0].data<float>(),
+                      (*p.slots)[1].data<float>(), p.param.numel(), step);
+  }
 }
 
 SGD::SGD(std::vector<ParamGroup> groups, const SGDOptions& options)
@@ -141,10 +162,23 @@ SGD::SGD(std::vector<ParamGroup> groups, const SGDOptions& options)
 SGD::SGD(const std::vector<nn::NamedTensor>& params, const SGDOptions& options)
     : SGD(make_param_groups(params), options) {}
 
-void SGD::update(Tensor& param, const Tensor& grad, std::vector<Tensor>& slots, float lr, bool decay) {
+void SGD::update(const std::vector<ParamState>& params, float lr, bool decay) {
   const cpu::SgdStep step{lr, options_.momentum, decay ? options_.weight_decay : 0.0f, options_.nesterov};
-  cpu::sgd_update(param.data<float>(), grad.data<float>(), slots.empty() ? nullptr : slots[0].data<float>(),
-                  param.numel(), step);
+  const auto momentum_buffer = [](const ParamState& p) {
+    return p.slots->empty() ? nullptr : (*p.slots)[0].data<float>();
+  };
+  if (params.front().param.device().is_cuda()) {
+    std::vector<cuda_updates::DeviceParam> device_params;
+    for (const ParamState& p : params) {
+      device_params.push_back({p.param.data<float>(), p.grad.data<float>(), momentum_buffer(p), nullptr,
+                               p.param.numel()});
+    }
+    cuda_updates::sgd_update(device_params, step);
+    return;
+  }
+  for (const ParamState& p : params) {
+    cpu::sgd_update(p.param.data<float>(), p.grad.data<float>(), momentum_buffer(p), p.param.numel(), step);
+  }
 }
 
 }  // namespace vit::optim

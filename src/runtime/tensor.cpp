@@ -5,18 +5,28 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "runtime/cuda/caching_allocator.h"
+#include "runtime/cuda/device_tensor.h"
 #include "runtime/host_allocator.h"
 #include "vitcuda/runtime/rng.h"
 
 namespace vit {
 
 Storage::Storage(std::size_t bytes, Device device) : bytes_(bytes), device_(device) {
-  VIT_CHECK(device.is_cpu(), "this build has no ", device.str(),
+  VIT_CHECK(device.is_cpu() || VIT_HAS_CUDA, "this build has no ", device.str(),
             " backend; tensors can only live on the cpu.");
-  data_ = host::allocate(bytes);
+  VIT_CHECK(device.is_cpu() || device.index == 0, "only one GPU is supported: use cuda:0, not ",
+            device.str(), ".");
+  data_ = device.is_cpu() ? host::allocate(bytes) : cuda::cached_allocate(bytes);
 }
 
-Storage::~Storage() { host::release(data_, bytes_); }
+Storage::~Storage() {
+  if (device_.is_cpu()) {
+    host::release(data_, bytes_);
+  } else {
+    cuda::cached_release(data_, bytes_);
+  }
+}
 
 struct Tensor::Impl {
   std::shared_ptr<Storage> storage;
@@ -28,6 +38,7 @@ struct Tensor::Impl {
 
 struct GradSlot::State {
   Shape shape;
+  Device device;
   bool requires_grad = false;
   bool is_leaf = true;
   Tensor grad;
@@ -48,12 +59,16 @@ Tensor Tensor::empty(const Shape& shape, DType dtype, Device device) {
 
 Tensor Tensor::zeros(const Shape& shape, DType dtype, Device device) {
   Tensor t = empty(shape, dtype, device);
-  std::memset(t.raw_data(), 0, t.nbytes());
+  if (device.is_cpu()) {
+    std::memset(t.raw_data(), 0, t.nbytes());
+  } else {
+    cuda::zero_bytes(t.raw_data(), t.nbytes());
+  }
   return t;
 }
 
-Tensor Tensor::full(const Shape& shape, float value, DType dtype) {
-  Tensor t = empty(shape, dtype);
+Tensor Tensor::full(const Shape& shape, float value, DType dtype, Device device) {
+  Tensor t = empty(shape, dtype, device);
   t.fill(value);
   return t;
 }
@@ -150,12 +165,20 @@ Tensor Tensor::slice(std::int64_t begin, std::int64_t end) const {
 
 Tensor Tensor::clone() const {
   Tensor copy = empty(shape(), dtype(), device());
-  std::memcpy(copy.raw_data(), raw_data(), nbytes());
+  copy.copy_from(*this);
+  return copy;
+}
+
+Tensor Tensor::to(Device target) const {
+  if (target == device()) return *this;
+  Tensor copy = empty(shape(), dtype(), target);
+  copy.copy_from(*this);
   return copy;
 }
 
 Tensor Tensor::to(DType target) const {
   if (target == dtype()) return clone();
+  if (device().is_cuda()) return to(Device::cpu()).to(target).to(device());  // rare: not a step's path
   Tensor out = empty(shape(), target, device());
   const std::int64_t n = numel();
   if (target == DType::f32) {
@@ -175,10 +198,18 @@ void Tensor::copy_from(const Tensor& source) {
   VIT_CHECK(source.shape() == shape() && source.dtype() == dtype(), "copy_from: source ",
             shape_str(source.shape()), " ", dtype_name(source.dtype()), " does not match ",
             shape_str(shape()), " ", dtype_name(dtype()), ".");
-  std::memmove(raw_data(), source.raw_data(), nbytes());
+  if (device().is_cpu() && source.device().is_cpu()) {
+    std::memmove(raw_data(), source.raw_data(), nbytes());
+  } else {
+    cuda::copy_bytes(raw_data(), device(), source.raw_data(), source.device(), nbytes());
+  }
 }
 
 void Tensor::fill(float value) {
+  if (device().is_cuda()) {
+    copy_from(full(shape(), value, dtype()));
+    return;
+  }
   const std::int64_t n = numel();
   switch (dtype()) {
     case DType::f32: std::fill_n(data<float>(), n, value); break;
@@ -189,6 +220,7 @@ void Tensor::fill(float value) {
 }
 
 std::vector<float> Tensor::to_vector() const {
+  if (device().is_cuda()) return to(Device::cpu()).to_vector();
   const std::int64_t n = numel();
   std::vector<float> values(n);
   switch (dtype()) {
@@ -210,6 +242,7 @@ Tensor& Tensor::set_requires_grad(bool enabled) {
   if (!impl().autograd) {
     impl().autograd = std::make_shared<GradSlot::State>();
     impl().autograd->shape = shape();
+    impl().autograd->device = device();
   }
   impl().autograd->requires_grad = enabled;
   return *this;
@@ -235,6 +268,11 @@ const Shape& GradSlot::shape() const {
   return state_->shape;
 }
 
+Device GradSlot::device() const {
+  VIT_CHECK(state_ != nullptr, "this tensor does not require grad: it has no gradient slot.");
+  return state_->device;
+}
+
 Tensor GradSlot::grad() const { return state_ ? state_->grad : Tensor(); }
 
 void GradSlot::accumulate(const Tensor& gradient) const {
@@ -250,6 +288,8 @@ void GradSlot::accumulate(Tensor&& gradient) const {
   VIT_CHECK(gradient.shape() == state_->shape, "gradient of shape ", shape_str(gradient.shape()),
             " does not match tensor of shape ", shape_str(state_->shape), ".");
   VIT_CHECK(gradient.dtype() == DType::f32, "gradients are f32, got ", dtype_name(gradient.dtype()), ".");
+  VIT_CHECK(gradient.device() == state_->device, "gradient on ", gradient.device().str(),
+            " does not match tensor on ", state_->device.str(), ".");
   if (!state_->grad.defined()) {
     state_->grad = std::move(gradient);
     return;
@@ -257,6 +297,10 @@ void GradSlot::accumulate(Tensor&& gradient) const {
   float* sum = state_->grad.data<float>();
   const float* add = gradient.data<float>();
   const std::int64_t n = gradient.numel();
+  if (state_->device.is_cuda()) {
+    cuda::add_in_place(sum, add, n);
+    return;
+  }
 #pragma omp parallel for if (n > 32768)
   for (std::int64_t i = 0; i < n; ++i) sum[i] += add[i];
 }

@@ -43,6 +43,7 @@ class Module {
   Tensor parameter(const std::string& name) const;  // throws naming the missing parameter
 
   void set_trainable(bool trainable);  // every parameter of this module and its children
+  void to(Device device);  // moves every parameter (values, requires_grad) to `device`
   void zero_grad();
 
  protected:

@@ -29,7 +29,8 @@ std::vector<ParamGroup> make_param_groups(const std::vector<nn::NamedTensor>& pa
                                           const GroupingOptions& options = {});
 
 // Scales all gradients so their global L2 norm is at most max_norm (like PyTorch's
-// clip_grad_norm_); returns the norm before clipping.
+// clip_grad_norm_); returns the norm before clipping. Gradients on cuda are reduced on the device
+// (the returned norm is read back: one synchronisation).
 float clip_grad_norm(const std::vector<nn::NamedTensor>& params, float max_norm);
 
 class Optimizer {
@@ -45,16 +46,24 @@ class Optimizer {
   void set_lr(float lr) { lr_ = lr; }  // schedulers call this before step()
   std::int64_t step_count() const { return step_count_; }
   const std::vector<ParamGroup>& groups() const { return groups_; }
+  const std::vector<std::string>& slot_names() const { return slot_names_; }  // per-parameter state
 
-  // State as named tensors ("<parameter>.<slot>" and "step"), to save beside a checkpoint.
+  // State as named cpu tensors ("<parameter>.<slot>" and "step"), to save beside a checkpoint.
   std::map<std::string, Tensor> state() const;
-  void load_state(const std::map<std::string, Tensor>& state);  // throws naming what does not fit
+  // Copies the state (from any device) to the parameters' devices; throws naming what does not fit.
+  void load_state(const std::map<std::string, Tensor>& state);
 
  protected:
   Optimizer(std::vector<ParamGroup> groups, float lr, std::vector<std::string> slot_names);
-  // Updates one parameter; `slots` are its state tensors in slot_names order (zeros at first).
-  virtual void update(Tensor& param, const Tensor& grad, std::vector<Tensor>& slots, float lr,
-                      bool decay) = 0;
+  // One parameter to update: its gradient and its state tensors in slot_names order (zeros at
+  // first, on the parameter's device).
+  struct ParamState {
+    Tensor param;
+    Tensor grad;
+    std::vector<Tensor>* slots;
+  };
+  // Updates the parameters of one group that live on one device (cuda: one multi-tensor launch).
+  virtual void update(const std::vector<ParamState>& params, float lr, bool decay) = 0;
 
  private:
   std::vector<ParamGroup> groups_;
@@ -78,7 +87,7 @@ class AdamW : public Optimizer {
   AdamW(const std::vector<nn::NamedTensor>& params, const AdamWOptions& options);  // timm groups
 
  private:
-  void update(Tensor& param, const Tensor& grad, std::vector<Tensor>& slots, float lr, bool decay) override;
+  void update(const std::vector<ParamState>& params, float lr, bool decay) override;
   AdamWOptions options_;
 };
 
@@ -95,7 +104,7 @@ class SGD : public Optimizer {
   SGD(const std::vector<nn::NamedTensor>& params, const SGDOptions& options);  // timm groups
 
  private:
-  void update(Tensor& param, const Tensor& grad, std::vector<Tensor>& slots, float lr, bool decay) override;
+  void update(const std::vector<ParamState>& params, float lr, bool decay) override;
   SGDOptions options_;
 };
 

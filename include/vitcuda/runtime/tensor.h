@@ -1,8 +1,9 @@
 #pragma once
 // Tensor: a handle to shaped, typed, contiguous row-major data in shared storage.
 // Copies of a Tensor share everything (like a shared_ptr); reshape() and slice() are cheap views
-// sharing the storage; clone() copies the data. A tensor that requires grad collects its gradient
-// in grad() when a Tape walks backward (see autograd/tape.h).
+// sharing the storage; clone() copies the data. On cuda, data() is a device pointer; to_vector(),
+// item(), fill() and copy_from() copy through the host where they need to. A tensor that
+// requires grad collects its gradient in grad() when a Tape walks backward (see autograd/tape.h).
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
@@ -17,7 +18,8 @@ namespace vit {
 
 class Rng;
 
-// Raw bytes owned by one device.
+// Raw bytes owned by one device: host memory (host_allocator) or, in builds with the CUDA backend,
+// device memory from the caching allocator (runtime/cuda/caching_allocator.h).
 class Storage {
  public:
   Storage(std::size_t bytes, Device device);
@@ -45,6 +47,7 @@ class GradSlot {
   GradSlot() = default;
   bool requires_grad() const;
   const Shape& shape() const;
+  Device device() const;                       // where its tensor, and so its gradient, lives
   Tensor grad() const;                         // undefined until something accumulated
   void accumulate(const Tensor& gradient) const;  // copies on first use
   void accumulate(Tensor&& gradient) const;       // takes ownership of a fresh gradient
@@ -69,7 +72,7 @@ class Tensor {
 
   static Tensor empty(const Shape& shape, DType dtype = DType::f32, Device device = Device::cpu());
   static Tensor zeros(const Shape& shape, DType dtype = DType::f32, Device device = Device::cpu());
-  static Tensor full(const Shape& shape, float value, DType dtype = DType::f32);
+  static Tensor full(const Shape& shape, float value, DType dtype = DType::f32, Device device = Device::cpu());
   static Tensor from_vector(const std::vector<float>& values, const Shape& shape);
   static Tensor from_int32(const std::vector<std::int32_t>& values, const Shape& shape);
   static Tensor randn(const Shape& shape, Rng& rng, float stddev = 1.0f);
@@ -91,7 +94,7 @@ class Tensor {
               dtype_name(dtype_of<T>()), ".");
     return static_cast<T*>(raw_data());
   }
-  float item() const;  // the value of a one-element f32 tensor
+  float item() const;  // the value of a one-element tensor (copied to the host)
 
   // Views (share storage; not recorded on a tape, so the view does not carry gradients).
   Tensor reshape(const Shape& shape) const;  // one dim may be -1
@@ -99,6 +102,7 @@ class Tensor {
 
   Tensor clone() const;
   Tensor to(DType dtype) const;  // f32 <-> bf16, i32/u8 -> f32
+  Tensor to(Device device) const;  // a copy on `device` (the tensor itself when already there)
   void copy_from(const Tensor& source);  // same shape and dtype; overwrites this tensor's data
   void fill(float value);
   std::vector<float> to_vector() const;  // any dtype, as float

@@ -65,6 +65,24 @@ __global__ void bias_gelu_backward_kernel(const T* __restrict__ x, const float* 
   if (dbias != nullptr) add_column_partials(sum, dbias, col, cols);  // the same branch for the whole block
 }
 
+template <typename T>
+__global__ void tanh_forward_kernel(const T* __restrict__ x, T* __restrict__ y, std::int64_t n) {
+  for (std::int64_t i = first_index(); i < n; i += grid_stride()) y[i] = from_float<T>(tanhf(to_float(x[i])));
+}
+
+template <typename T>
+__global__ void tanh_backward_kernel(const T* __restrict__ y, const T* __restrict__ dy, T* __restrict__ dx,
+                                     std::int64_t n) {
+  for (std::int64_t i = first_index(); i < n; i += grid_stride()) {
+    const float value = to_float(y[i]);
+    dx[i] = from_float<T>(to_float(dy[i]) * (1.0f - value * value));
+  }
+}
+
+__global__ void accumulate_kernel(float* __restrict__ sum, const float* __restrict__ add, std::int64_t n) {
+  for (std::int64_t i = first_index(); i < n; i += grid_stride()) sum[i] += add[i];
+}
+
 template <typename In, typename Out>
 void launch_cast(const In* x, Out* y, std::int64_t n, cudaStream_t stream) {
   if (n == 0) return;
@@ -112,7 +130,28 @@ void bias_gelu_backward(const T* x, const float* bias, const T* dy, T* dx, float
          stream, device_ptr(x), bias, device_ptr(dy), device_ptr(dx), dbias, rows, cols);
 }
 
+template <typename T>
+void tanh_forward(const T* x, T* y, std::int64_t n, cudaStream_t stream) {
+  if (n == 0) return;
+  launch(tanh_forward_kernel<typename DeviceTypeOf<T>::type>, grid_for(n, kBlock), kBlock, 0, stream,
+         device_ptr(x), device_ptr(y), n);
+}
+
+template <typename T>
+void tanh_backward(const T* y, const T* dy, T* dx, std::int64_t n, cudaStream_t stream) {
+  if (n == 0) return;
+  launch(tanh_backward_kernel<typename DeviceTypeOf<T>::type>, grid_for(n, kBlock), kBlock, 0, stream,
+         device_ptr(y), device_ptr(dy), device_ptr(dx), n);
+}
+
+void accumulate(float* sum, const float* add, std::int64_t n, cudaStream_t stream) {
+  if (n == 0) return;
+  launch(accumulate_kernel, grid_for(n, kBlock), kBlock, 0, stream, sum, add, n);
+}
+
 #define VIT_INSTANTIATE(T)                                                                                    \
+  template void tanh_forward<T>(const T*, T*, std::int64_t, cudaStream_t);                                   \
+  template void tanh_backward<T>(const T*, const T*, T*, std::int64_t, cudaStream_t);                        \
   template void add_forward<T>(const T*, const T*, T*, std::int64_t, std::int64_t, cudaStream_t);            \
   template void add_backward_broadcast<T>(const T*, float*, std::int64_t, std::int64_t, cudaStream_t);        \
   template void bias_gelu_forward<T>(const T*, const float*, T*, std::int64_t, std::int64_t, cudaStream_t);   \

@@ -1,5 +1,6 @@
 #pragma once
-// CUDA element-wise kernels (elementwise.cu): casts, residual/broadcast add, bias + exact GELU.
+// CUDA element-wise kernels (elementwise.cu): casts, residual/broadcast add, bias + exact GELU,
+// tanh, in-place accumulation.
 // Pointers are device memory; T is float or bfloat16 (storage; float32 arithmetic). Launches are
 // asynchronous on `stream`.
 #include <cstdint>
@@ -28,5 +29,14 @@ void bias_gelu_forward(const T* x, const float* bias, T* y, std::int64_t rows, s
 template <typename T>
 void bias_gelu_backward(const T* x, const float* bias, const T* dy, T* dx, float* dbias, std::int64_t rows,
                         std::int64_t cols, cudaStream_t stream);
+
+// y = tanh(x); dx = dy * (1 - y^2) from the forward's output.
+template <typename T>
+void tanh_forward(const T* x, T* y, std::int64_t n, cudaStream_t stream);
+template <typename T>
+void tanh_backward(const T* y, const T* dy, T* dx, std::int64_t n, cudaStream_t stream);
+
+// sum[i] += add[i] (gradient accumulation, float32).
+void accumulate(float* sum, const float* add, std::int64_t n, cudaStream_t stream);
 
 }  // namespace vit::cuda

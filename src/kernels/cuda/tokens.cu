@@ -2,6 +2,8 @@
 // the token (or class token) and the position embedding (which stays in L2 across the batch).
 // The backward copies dtokens (one read, one write) and sums dout over the batch for dpos with
 // the column-sum kernel (column_sum.cuh); dcls is dpos's first row (a device copy).
+// The unfused concat and select are grid-stride copies; the class-token gradient sums over the
+// batch with one thread per feature (a short loop, deterministic).
 #include "kernels/cuda/tokens.h"
 
 #include "kernels/cuda/column_sum.cuh"
@@ -37,7 +39,89 @@ __global__ void dtokens_kernel(const T* __restrict__ dout, T* __restrict__ dtoke
   }
 }
 
+template <typename T>
+__global__ void concat_forward_kernel(const T* __restrict__ cls, const T* __restrict__ tokens, T* __restrict__ out,
+                                      std::int64_t n, std::int64_t dim, std::int64_t total) {
+  for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < total;
+       i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+    const std::int64_t b = i / ((n + 1) * dim), s = i % ((n + 1) * dim);
+    out[i] = s < dim ? cls[s] : tokens[b * n * dim + s - dim];
+  }
+}
+
+// One thread per feature: the batch is short, a loop over it keeps the sum deterministic.
+template <typename T>
+__global__ void class_token_grad_kernel(const T* __restrict__ dout, T* __restrict__ dcls, std::int64_t batch,
+                                        std::int64_t n, std::int64_t dim) {
+  const std::int64_t d = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (d >= dim) return;
+  float sum = 0.0f;
+  for (std::int64_t b = 0; b < batch; ++b) sum += to_float(dout[b * (n + 1) * dim + d]);
+  dcls[d] = from_float<T>(sum);
+}
+
+template <typename T>
+__global__ void select_forward_kernel(const T* __restrict__ x, T* __restrict__ out, std::int64_t n, std::int64_t dim,
+                                      std::int64_t index, std::int64_t total) {
+  for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < total;
+       i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+    const std::int64_t b = i / dim, d = i % dim;
+    out[i] = x[(b * n + index) * dim + d];
+  }
+}
+
+template <typename T>
+__global__ void select_backward_kernel(const T* __restrict__ dout, T* __restrict__ dx, std::int64_t n,
+                                       std::int64_t dim, std::int64_t index, std::int64_t total) {
+  for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < total;
+       i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+    const std::int64_t b = i / (n * dim), t = i / dim % n, d = i % dim;
+    dx[i] = t == index ? dout[b * dim + d] : from_float<T>(0.0f);
+  }
+}
+
 }  // namespace
+
+template <typename T>
+void concat_class_token_forward(const T* cls, const T* tokens, T* out, std::int64_t batch, std::int64_t n,
+                                std::int64_t dim, cudaStream_t stream) {
+  const std::int64_t total = batch * (n + 1) * dim;
+  if (total == 0) return;
+  launch(concat_forward_kernel<typename DeviceTypeOf<T>::type>, grid_for(total, kBlock), kBlock, 0, stream,
+         device_ptr(cls), device_ptr(tokens), device_ptr(out), n, dim, total);
+}
+
+template <typename T>
+void concat_class_token_backward(const T* dout, T* dcls, T* dtokens, std::int64_t batch, std::int64_t n,
+                                 std::int64_t dim, cudaStream_t stream) {
+  if (dtokens != nullptr && batch * n * dim > 0) {
+    const std::int64_t total = batch * n * dim;
+    launch(dtokens_kernel<typename DeviceTypeOf<T>::type>, grid_for(total, kBlock), kBlock, 0, stream,
+           device_ptr(dout), device_ptr(dtokens), n, dim, total);
+  }
+  if (dcls != nullptr && dim > 0) {
+    launch(class_token_grad_kernel<typename DeviceTypeOf<T>::type>, grid_for(dim, kBlock), kBlock, 0, stream,
+           device_ptr(dout), device_ptr(dcls), batch, n, dim);
+  }
+}
+
+template <typename T>
+void select_token_forward(const T* x, T* out, std::int64_t batch, std::int64_t n, std::int64_t dim,
+                          std::int64_t index, cudaStream_t stream) {
+  const std::int64_t total = batch * dim;
+  if (total == 0) return;
+  launch(select_forward_kernel<typename DeviceTypeOf<T>::type>, grid_for(total, kBlock), kBlock, 0, stream,
+         device_ptr(x), device_ptr(out), n, dim, index, total);
+}
+
+template <typename T>
+void select_token_backward(const T* dout, T* dx, std::int64_t batch, std::int64_t n, std::int64_t dim,
+                           std::int64_t index, cudaStream_t stream) {
+  const std::int64_t total = batch * n * dim;
+  if (total == 0) return;
+  launch(select_backward_kernel<typename DeviceTypeOf<T>::type>, grid_for(total, kBlock), kBlock, 0, stream,
+         device_ptr(dout), device_ptr(dx), n, dim, index, total);
+}
 
 template <typename T>
 void class_pos_embed_forward(const T* tokens, const float* cls, const float* pos, T* out, std::int64_t batch,
@@ -72,7 +156,15 @@ void class_pos_embed_backward(const T* dout, T* dtokens, float* dcls, float* dpo
   template void class_pos_embed_forward<T>(const T*, const float*, const float*, T*, std::int64_t, std::int64_t,  \
                                            std::int64_t, cudaStream_t);                                           \
   template void class_pos_embed_backward<T>(const T*, T*, float*, float*, std::int64_t, std::int64_t, std::int64_t, \
-                                            cudaStream_t);
+                                            cudaStream_t);                                                  \
+  template void concat_class_token_forward<T>(const T*, const T*, T*, std::int64_t, std::int64_t, std::int64_t,    \
+                                              cudaStream_t);                                                       \
+  template void concat_class_token_backward<T>(const T*, T*, T*, std::int64_t, std::int64_t, std::int64_t,         \
+                                               cudaStream_t);                                                      \
+  template void select_token_forward<T>(const T*, T*, std::int64_t, std::int64_t, std::int64_t, std::int64_t,      \
+                                        cudaStream_t);                                                             \
+  template void select_token_backward<T>(const T*, T*, std::int64_t, std::int64_t, std::int64_t, std::int64_t,     \
+                                         cudaStream_t);
 VIT_INSTANTIATE(float)
 VIT_INSTANTIATE(bfloat16)
 #undef VIT_INSTANTIATE

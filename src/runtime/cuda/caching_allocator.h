@@ -1,0 +1,30 @@
+#pragma once
+// The caching allocator behind cuda tensors. A training step allocates the same activations and
+// gradients every step; cudaMalloc/cudaFree synchronise the device and cost far more than the
+// kernels of a small step. Freed blocks go to free lists keyed by their rounded size (512 bytes
+// below 1 MiB, 1 MiB above) and are handed out again for the same rounded size, so the steady
+// state calls neither. All work runs on one stream, so a block freed on the host may be reused at
+// once: the stream orders the old kernels before the new ones. Thread-safe. In the interpreter
+// build "device" memory is the interpreter's host memory (its cudaMalloc), and every block handed
+// out is filled with NaN bytes, so a test sees an output element an op forgot to write.
+#include <cstddef>
+
+#include "runtime/cuda_backend.h"
+
+namespace vit::cuda {
+
+struct AllocatorStats {
+  std::size_t device_allocations = 0;  // cudaMalloc calls so far
+  std::size_t in_use_bytes = 0;        // rounded bytes handed out and not yet released
+  std::size_t cached_bytes = 0;        // rounded bytes on the free lists
+};
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+VIT_CUDA_FN(void* cached_allocate(std::size_t bytes))  // retries once after empty_cache() when out of memory
+VIT_CUDA_FN(void cached_release(void* data, std::size_t bytes))  // bytes as passed to cached_allocate
+VIT_CUDA_FN(void empty_cache())  // gives every cached block back to the device
+VIT_CUDA_FN(AllocatorStats allocator_stats())
+#pragma GCC diagnostic pop
+
+}  // namespace vit::cuda

@@ -1,0 +1,21 @@
+#include "runtime/cuda/device_tensor.h"
+
+#include "kernels/cuda/elementwise.h"
+#include "runtime/cuda/cuda_api.h"
+
+namespace vit::cuda {
+
+void copy_bytes(void* destination, Device to, const void* source, Device from, std::size_t bytes) {
+  if (bytes == 0) return;
+  const cudaMemcpyKind kind = from.is_cpu() ? (to.is_cpu() ? cudaMemcpyHostToHost : cudaMemcpyHostToDevice)
+                                            : (to.is_cpu() ? cudaMemcpyDeviceToHost : cudaMemcpyDeviceToDevice);
+  CUDA_CHECK(cudaMemcpy(destination, source, bytes, kind));
+}
+
+void zero_bytes(void* destination, std::size_t bytes) {
+  if (bytes != 0) CUDA_CHECK(cudaMemset(destination, 0, bytes));
+}
+
+void add_in_place(float* sum, const float* add, std::int64_t n) { accumulate(sum, add, n, nullptr); }
+
+}  // namespace vit::cuda

@@ -1,0 +1,120 @@
+// The whole train step on cuda against the cpu backend: a tiny ViT (with dropout, drop-path and
+// the pre-logits tanh) built from the same init, trained a few steps on the same random batch,
+// must give the same losses (1e-4 relative) and final weights (1e-4 absolute: parameters are of
+// order 1 or smaller, and Adam's early steps of about lr per weight make a relative error on
+// parameters near zero, such as LayerNorm biases, meaningless).
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <functional>
+#include <memory>
+
+#include "kernel_check.h"
+#include "op_compare.h"
+#include "vitcuda/vitcuda.h"
+
+using namespace vit;
+using namespace vit::cuda::testing;
+
+namespace {
+
+ViTConfig tiny_config() {
+  ViTConfig c;
+  c.image_size = 8;
+  c.patch_size = 4;
+  c.dim = 8;
+  c.depth = 2;
+  c.heads = 2;
+  c.mlp_ratio = 2.0f;
+  c.num_classes = 3;
+  c.representation_size = 5;
+  c.drop_rate = 0.1f;
+  c.drop_path_rate = 0.2f;
+  return c;
+}
+
+double max_abs_difference(const std::vector<float>& got, const std::vector<float>& want) {
+  REQUIRE(got.size() == want.size());
+  double worst = 0.0;
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    const double difference = std::abs(static_cast<double>(got[i]) - want[i]);
+    worst = std::isnan(difference) ? INFINITY : std::max(worst, difference);
+  }
+  return worst;
+}
+
+using MakeOptimizer = std::function<std::unique_ptr<optim::Optimizer>(ViT&)>;
+
+struct Run {
+  std::vector<float> losses;
+  std::vector<nn::NamedTensor> params;
+};
+
+Run train(Device device, const MakeOptimizer& make_optimizer, int steps, float clip) {
+  ViT model(tiny_config(), device);
+  const auto optimizer = make_optimizer(model);
+  const Tensor images = random_tensor({3, 3, 8, 8}, 30).to(device);
+  const Tensor labels = Tensor::from_int32({2, 0, 1}, {3}).to(device);
+  Run run;
+  for (int step = 0; step < steps; ++step) {
+    Tape tape;
+    const Tensor loss = cross_entropy(model.forward(images, tape), labels, 0.1f, tape);
+    optimizer->zero_grad();
+    tape.backward(loss);
+    if (clip > 0.0f) optim::clip_grad_norm(model.named_parameters(), clip);
+    optimizer->step();
+    run.losses.push_back(loss.item());
+  }
+  run.params = model.named_parameters();
+  return run;
+}
+
+void check_same_training(const MakeOptimizer& make_optimizer, int steps, float clip) {
+  const Run want = train(Device::cpu(), make_optimizer, steps, clip);
+  const Run got = train(Device::cuda(), make_optimizer, steps, clip);
+  for (int step = 0; step < steps; ++step) {
+    INFO("step " << step << ": cpu loss " << want.losses[step] << ", cuda loss " << got.losses[step]);
+    CHECK(std::abs(got.losses[step] - want.losses[step]) <= 1e-4 * std::abs(want.losses[step]));
+  }
+  REQUIRE(got.params.size() == want.params.size());
+  for (std::size_t i = 0; i < want.params.size(); ++i) {
+    INFO("parameter " << want.params[i].name);
+    CHECK(got.params[i].tensor.device() == Device::cuda());
+    CHECK(max_abs_difference(got.params[i].tensor.to_vector(), want.params[i].tensor.to_vector()) <= 1e-4);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("cuda model: cpu and cuda models start bitwise equal", "[cuda][model]") {
+  const ViT on_cpu(tiny_config(), Device::cpu());
+  const ViT on_cuda(tiny_config(), Device::cuda());
+  const auto want = on_cpu.named_parameters(), got = on_cuda.named_parameters();
+  REQUIRE(got.size() == want.size());
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    INFO("parameter " << want[i].name);
+    CHECK(got[i].tensor.device() == Device::cuda());
+    CHECK(got[i].tensor.requires_grad());
+    CHECK(got[i].tensor.to_vector() == want[i].tensor.to_vector());
+  }
+}
+
+TEST_CASE("cuda model: three AdamW steps match the cpu backend", "[cuda][model]") {
+  check_same_training([](ViT& m) {
+    return std::make_unique<optim::AdamW>(m.named_parameters(), optim::AdamWOptions{.lr = 1e-2f, .weight_decay = 0.05f});
+  }, 3, 0.0f);
+}
+
+TEST_CASE("cuda model: SGD with momentum and gradient clipping match the cpu backend", "[cuda][model]") {
+  check_same_training([](ViT& m) {
+    return std::make_unique<optim::SGD>(m.named_parameters(),
+                                        optim::SGDOptions{.lr = 0.1f, .momentum = 0.9f, .weight_decay = 1e-4f, .nesterov = true});
+  }, 2, 0.05f);
+}
+
+TEST_CASE("cuda model: images on another device than the model are refused", "[cuda][model][errors]") {
+  ViT model(tiny_config(), Device::cuda());
+  Tape tape;
+  CHECK_THROWS_WITH(model.forward(Tensor::zeros({1, 3, 8, 8}), tape),
+                    Catch::Contains("patch_embed: argument 'weight' is on cuda:0 but 'images' is on cpu"));
+}
