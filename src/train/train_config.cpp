@@ -1,0 +1,82 @@
+#include "vitcuda/train/train_config.h"
+
+#include <nlohmann/json.hpp>
+
+#include "vitcuda/runtime/check.h"
+
+namespace vit::train {
+
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
+    TrainConfig, data, val_split, img_size, num_classes, workers, scale_min, hflip, model, patch_size, dim, depth, heads,
+    in_channels, mlp_ratio, has_logits, drop_rate, drop_path, pretrained, freeze_backbone, backbone_lr_scale,
+    epochs, batch_size, grad_accum, opt, lr, momentum, weight_decay, sched, warmup_epochs, lrf, factor,
+    step_size, patience, label_smoothing, clip_grad, amp, device, seed, out, resume, eval_only, summary)
+
+ViTConfig TrainConfig::model_config(int classes) const {
+  ViTConfig config;
+  if (model == "custom") {
+    config.patch_size = patch_size;
+    config.dim = dim;
+    config.depth = depth;
+    config.heads = heads;
+    config.mlp_ratio = mlp_ratio;
+  } else {
+    config = ViTConfig::preset(model);
+  }
+  config.image_size = img_size;
+  config.in_channels = in_channels;
+  config.num_classes = classes;
+  config.representation_size = has_logits ? config.dim : 0;
+  config.drop_rate = drop_rate;
+  config.drop_path_rate = drop_path;
+  config.validate();
+  return config;
+}
+
+std::string TrainConfig::to_json() const { return nlohmann::json(*this).dump(2); }
+
+TrainConfig TrainConfig::from_json(const std::string& text, const TrainConfig& defaults) {
+  nlohmann::json given;
+  try {
+    given = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    VIT_FAIL("the config is not valid JSON (", e.what(), ").");
+  }
+  VIT_CHECK(given.is_object(), "the config must be a JSON object of flag names and values.");
+  const nlohmann::json known = defaults;
+  for (const auto& [key, value] : given.items()) {
+    VIT_CHECK(known.contains(key), "the config has an unknown key '", key,
+              "' (keys are the flag names with underscores, e.g. batch_size).");
+  }
+  nlohmann::json merged = known;
+  merged.update(given);
+  try {
+    return merged.get<TrainConfig>();
+  } catch (const nlohmann::json::exception& e) {
+    VIT_FAIL("a config value has the wrong type (", e.what(), ").");
+  }
+}
+
+void TrainConfig::validate() const {
+  VIT_CHECK(!data.empty(), "--data is required: the image folder to train on.");
+  VIT_CHECK(val_split >= 0.0f && val_split < 1.0f, "--val-split must be in [0, 1), got ", val_split, ".");
+  VIT_CHECK(epochs > 0, "--epochs must be positive, got ", epochs, ".");
+  VIT_CHECK(batch_size > 0, "--batch-size must be positive, got ", batch_size, ".");
+  VIT_CHECK(grad_accum > 0, "--grad-accum must be positive, got ", grad_accum, ".");
+  VIT_CHECK(workers >= 1, "--workers must be at least 1, got ", workers, ".");
+  VIT_CHECK(opt == "adamw" || opt == "sgd", "--opt must be adamw or sgd, got '", opt, "'.");
+  VIT_CHECK(sched == "cosine" || sched == "step" || sched == "plateau" || sched == "const",
+            "--sched must be cosine, step, plateau or const, got '", sched, "'.");
+  VIT_CHECK(lr > 0.0f, "--lr must be positive, got ", lr, ".");
+  VIT_CHECK(amp == "off" || amp == "bf16", "--amp must be bf16 or off, got '", amp, "'.");
+  VIT_CHECK(device == "cpu" || device == "cuda", "--device must be cpu or cuda, got '", device, "'.");
+  VIT_CHECK(!(freeze_backbone && backbone_lr_scale != 1.0f),
+            "--freeze-backbone and --backbone-lr-scale contradict each other: choose one.");
+  VIT_CHECK(backbone_lr_scale >= 0.0f, "--backbone-lr-scale must not be negative.");
+  VIT_CHECK(label_smoothing >= 0.0f && label_smoothing < 1.0f, "--label-smoothing must be in [0, 1).");
+  VIT_CHECK(scale_min > 0.0f && scale_min <= 1.0f, "--scale-min must be in (0, 1], got ", scale_min, ".");
+  VIT_CHECK(hflip >= 0.0f && hflip <= 1.0f, "--hflip must be a probability, got ", hflip, ".");
+  VIT_CHECK(clip_grad >= 0.0f, "--clip-grad must not be negative (0 turns clipping off).");
+}
+
+}  // namespace vit::train

@@ -1,0 +1,310 @@
+// The training loop of vit_train. One Run holds the pieces; each function does one step of the
+// run's life: set up, train an epoch, evaluate, log and checkpoint.
+#include "vitcuda/train/trainer.h"
+
+#include <atomic>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "vitcuda/layers/pretrained.h"
+#include "vitcuda/layers/summary.h"
+#include "vitcuda/ops.h"
+#include "vitcuda/optim/optimizer.h"
+#include "vitcuda/train/checkpoint.h"
+#include "vitcuda/train/metrics_log.h"
+#include "vitcuda/train/progress.h"
+#include "vitcuda/train/scheduler.h"
+#include "vitcuda/train/tensorboard.h"
+
+namespace vit::train {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void on_sigint(int) {
+  g_interrupted = true;
+  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C stops at once
+}
+
+void write_text_atomically(const fs::path& path, const std::string& text) {
+  const fs::path temporary = path.string() + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << text << "\n";
+    VIT_CHECK(out.good(), "cannot write '", temporary.string(), "'.");
+  }
+  fs::rename(temporary, path);
+}
+
+data::LoaderOptions loader_options(const TrainConfig& c, bool train) {
+  data::LoaderOptions options;
+  options.batch_size = c.batch_size;
+  options.workers = c.workers;
+  options.shuffle = train;
+  options.seed = c.seed;
+  options.channels = c.in_channels;
+  options.transform.size = c.img_size;
+  options.transform.scale_min = c.scale_min;
+  options.transform.hflip_prob = c.hflip;
+  options.transform.mode = train ? data::TransformOptions::Mode::train : data::TransformOptions::Mode::eval;
+  return options;
+}
+
+// Indices of the k largest logits of a row, best first.
+void top_k(const float* row, int classes, int k, std::vector<int>& out) {
+  out.resize(classes);
+  for (int c = 0; c < classes; ++c) out[c] = c;
+  k = std::min(k, classes);
+  std::partial_sort(out.begin(), out.begin() + k, out.end(), [&](int a, int b) { return row[a] > row[b]; });
+  out.resize(k);
+}
+
+std::unique_ptr<optim::Optimizer> make_optimizer(const TrainConfig& c, ViT& model) {
+  optim::GroupingOptions grouping;
+  if (c.backbone_lr_scale != 1.0f) {
+    const float scale = c.backbone_lr_scale;
+    grouping.lr_scale = [scale](const std::string& name) { return ViT::is_head_parameter(name) ? 1.0f : scale; };
+  }
+  auto groups = optim::make_param_groups(model.named_parameters(), grouping);
+  if (c.opt == "sgd") {
+    return std::make_unique<optim::SGD>(std::move(groups), optim::SGDOptions{.lr = c.lr, .momentum = c.momentum,
+                                                                             .weight_decay = c.weight_decay});
+  }
+  return std::make_unique<optim::AdamW>(std::move(groups), optim::AdamWOptions{.lr = c.lr, .weight_decay = c.weight_decay});
+}
+
+struct Run {
+  TrainConfig config;
+  fs::path out;
+  data::ImageFolder folder;
+  std::unique_ptr<ViT> model;
+  std::unique_ptr<optim::Optimizer> optimizer;
+  std::unique_ptr<data::Loader> train_loader, val_loader;
+  std::unique_ptr<Scheduler> scheduler;
+  TrainingState state;
+  std::int64_t steps_per_epoch = 0;
+
+  explicit Run(const TrainConfig& c)
+      : config(c), out(c.out), folder(data::ImageFolder::scan(c.data, {.val_split = c.val_split, .seed = c.seed})) {
+    const int classes = static_cast<int>(folder.classes().size());
+    VIT_CHECK(c.num_classes == 0 || c.num_classes == classes, "--num-classes ", c.num_classes, " does not match the ",
+              classes, " class folders in '", c.data, "'.");
+    VIT_CHECK(!folder.val().empty(), "'", c.data, "' has no validation images: add a val/ folder or pass --val-split.");
+    VIT_CHECK(c.amp == "off", "--amp bf16 is not available yet (it comes with the CUDA train step); use --amp off.");
+    model = std::make_unique<ViT>(c.model_config(classes), c.device == "cuda" ? Device::cuda() : Device::cpu(), c.seed);
+    model->set_dropout_state(c.seed, 0);
+    train_loader = std::make_unique<data::Loader>(folder.train(), loader_options(c, true));
+    val_loader = std::make_unique<data::Loader>(folder.val(), loader_options(c, false));
+    steps_per_epoch = (train_loader->batches_per_epoch() + c.grad_accum - 1) / c.grad_accum;
+  }
+
+  void prepare_weights() {
+    if (!config.resume.empty()) return;  // the checkpoint brings weights, head included
+    if (!config.pretrained.empty()) {
+      Rng head_rng(config.seed + 1);
+      const PretrainedReport report = load_pretrained(*model, config.pretrained, head_rng);
+      std::printf("loaded %zu tensors from %s (%s names)", report.loaded.size(), config.pretrained.c_str(),
+                  report.format.c_str());
+      if (!report.reinitialized.empty()) std::printf("; new head for %d classes", model->config().num_classes);
+      if (!report.resampled.empty()) std::printf("; pos_embed resampled to %dx%d", model->config().grid(), model->config().grid());
+      std::printf("\n");
+    }
+    if (config.freeze_backbone) model->freeze_backbone();
+  }
+
+  void prepare_optimization() {
+    optimizer = make_optimizer(config, *model);
+    SchedulerOptions options;
+    options.kind = parse_scheduler_kind(config.sched);
+    options.base_lr = config.lr;
+    options.steps_per_epoch = steps_per_epoch;
+    options.epochs = config.epochs;
+    options.warmup_epochs = config.warmup_epochs;
+    options.lrf = config.lrf;
+    options.step_size = config.step_size;
+    options.factor = config.factor;
+    options.patience = config.patience;
+    scheduler = std::make_unique<Scheduler>(options);
+    if (!config.resume.empty()) {
+      state = load_checkpoint(config.resume, *model, *optimizer);
+      scheduler->load_state(state.scheduler);
+      std::printf("resumed from %s at epoch %lld, step %lld\n", config.resume.c_str(),
+                  static_cast<long long>(state.epoch), static_cast<long long>(state.step));
+    } else {
+      state.best_metric = -INFINITY;
+    }
+    state.config = config.to_json();
+    state.data_seed = config.seed;
+  }
+
+  void save(const std::string& name) {
+    state.scheduler = scheduler->state();
+    save_checkpoint(out, name, *model, *optimizer, state);
+  }
+
+  // One epoch; returns false when interrupted (the state is saved as "last" first).
+  bool train_epoch(std::int64_t epoch, double& loss_sum, std::int64_t& correct, std::int64_t& seen) {
+    model->train();
+    const std::int64_t skip = (state.step - epoch * steps_per_epoch) * config.grad_accum;  // resumed mid-epoch
+    Progress progress("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(config.epochs),
+                      train_loader->batches_per_epoch(), stdout);
+    const auto start = std::chrono::steady_clock::now();
+    std::int64_t micro = 0;
+    std::vector<int> best;
+    optimizer->zero_grad();
+    for (data::Batch& batch : train_loader->epoch(epoch)) {
+      if (batch.index < skip) continue;
+      const Device device = model->cls_token.device();
+      const Tensor labels = batch.labels.to(device);
+      Tape tape;
+      const Tensor logits = model->forward(batch.images.to(device), tape);
+      const Tensor loss = cross_entropy(logits, labels, config.label_smoothing, tape);
+      const float value = loss.item();
+      VIT_CHECK(std::isfinite(value), "the loss became ", value, " at epoch ", epoch + 1, ", batch ", batch.index,
+                ": training stopped; the last good checkpoint in '", out.string(),
+                "' is intact. Lower --lr or use --clip-grad.");
+      // With accumulation each micro-batch adds 1/grad_accum of its gradient: the sum is the mean.
+      tape.backward(loss, Tensor::full({}, 1.0f / static_cast<float>(config.grad_accum), DType::f32, device));
+      const std::int64_t rows = batch.labels.numel();
+      loss_sum += value * static_cast<double>(rows);
+      seen += rows;
+      const Tensor host_logits = logits.device().is_cpu() ? logits : logits.to(Device::cpu());
+      for (std::int64_t i = 0; i < rows; ++i) {
+        top_k(host_logits.data<float>() + i * logits.size(1), static_cast<int>(logits.size(1)), 1, best);
+        correct += best[0] == batch.labels.data<std::int32_t>()[i];
+      }
+      const bool last_batch = batch.index + 1 == train_loader->batches_per_epoch();
+      if (++micro % config.grad_accum == 0 || last_batch) {
+        if (config.clip_grad > 0.0f) optim::clip_grad_norm(model->named_parameters(), config.clip_grad);
+        optimizer->set_lr(scheduler->lr_at(state.step));
+        optimizer->step();
+        optimizer->zero_grad();
+        ++state.step;
+      }
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      progress.update(batch.index + 1, {{"loss", loss_sum / static_cast<double>(seen)}, {"lr", optimizer->lr()}},
+                      static_cast<double>(seen) / std::max(seconds, 1e-9));
+      if (g_interrupted && micro % config.grad_accum == 0 && !last_batch) {  // else: finish the epoch first
+        progress.finish();
+        save("last");
+        std::printf("interrupted: saved '%s'; continue with --resume %s\n", (out / "last.safetensors").c_str(),
+                    out.c_str());
+        return false;
+      }
+    }
+    progress.finish();
+    return true;
+  }
+};
+
+}  // namespace
+
+EvalResult evaluate(ViT& model, data::Loader& loader, float label_smoothing) {
+  const bool was_training = model.training();
+  model.eval();
+  NoGradGuard no_grad;
+  const int classes = model.config().num_classes;
+  EvalResult result{0, 0, 0, 0, ConfusionMatrix(classes)};
+  double loss_sum = 0;
+  std::int64_t top1 = 0, top5 = 0;
+  std::vector<int> best;
+  for (data::Batch& batch : loader.epoch(0)) {
+    const Device device = model.cls_token.device();
+    Tape tape;
+    Tensor logits = model.forward(batch.images.to(device), tape);
+    const float loss = cross_entropy(logits, batch.labels.to(device), label_smoothing, tape).item();
+    if (!logits.device().is_cpu()) logits = logits.to(Device::cpu());
+    const std::int64_t rows = batch.labels.numel();
+    loss_sum += static_cast<double>(loss) * static_cast<double>(rows);
+    for (std::int64_t i = 0; i < rows; ++i) {
+      const int truth = batch.labels.data<std::int32_t>()[i];
+      top_k(logits.data<float>() + i * classes, classes, 5, best);
+      top1 += best[0] == truth;
+      top5 += std::find(best.begin(), best.end(), truth) != best.end();
+      result.confusion.add(truth, best[0]);
+    }
+    result.images += rows;
+  }
+  model.train(was_training);
+  VIT_CHECK(result.images > 0, "the validation set produced no images (all corrupt?).");
+  result.loss = loss_sum / static_cast<double>(result.images);
+  result.top1 = static_cast<double>(top1) / static_cast<double>(result.images);
+  result.top5 = static_cast<double>(top5) / static_cast<double>(result.images);
+  return result;
+}
+
+int run(const TrainConfig& config) {
+  config.validate();
+  Run run(config);
+  run.prepare_weights();
+  if (config.summary) {
+    std::printf("%s", summarize(*run.model, config.batch_size).to_string().c_str());
+    return 0;
+  }
+  run.prepare_optimization();
+  if (config.eval_only) {
+    const EvalResult r = evaluate(*run.model, *run.val_loader, config.label_smoothing);
+    std::printf("validation: loss %.4f  top-1 %.2f%%  top-5 %.2f%%  (%lld images)\n", r.loss, 100 * r.top1,
+                100 * r.top5, static_cast<long long>(r.images));
+    return 0;
+  }
+
+  VIT_CHECK(!config.resume.empty() || !fs::exists(run.out / "last.state.json"), "'", run.out.string(),
+            "' already holds a run: pass --resume ", run.out.string(), " to continue it, or choose another --out.");
+  fs::create_directories(run.out);
+  write_text_atomically(run.out / "config.json", config.to_json());
+  run.folder.write_class_indices(run.out);
+  SummaryWriter tensorboard(run.out);
+  MetricsLog metrics(run.out / "metrics.csv",
+                     {"epoch", "train_loss", "train_acc", "val_loss", "val_acc", "val_top5", "lr", "images_per_s"});
+  g_interrupted = false;
+  std::signal(SIGINT, on_sigint);
+
+  const std::vector<std::string>& classes = run.folder.classes();
+  for (std::int64_t epoch = run.state.epoch; epoch < config.epochs; ++epoch) {
+    double loss_sum = 0;
+    std::int64_t correct = 0, seen = 0;
+    const auto start = std::chrono::steady_clock::now();
+    if (!run.train_epoch(epoch, loss_sum, correct, seen)) return 130;
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const EvalResult val = evaluate(*run.model, *run.val_loader, config.label_smoothing);
+    const double train_loss = loss_sum / std::max<double>(1.0, static_cast<double>(seen));
+    const double train_acc = static_cast<double>(correct) / std::max<double>(1.0, static_cast<double>(seen));
+    const float lr = run.optimizer->lr();
+    std::printf("epoch %lld/%d: train loss %.4f acc %.2f%% | val loss %.4f top-1 %.2f%% top-5 %.2f%% | %.0f img/s\n",
+                static_cast<long long>(epoch + 1), config.epochs, train_loss, 100 * train_acc, val.loss,
+                100 * val.top1, 100 * val.top5, static_cast<double>(seen) / seconds);
+
+    const std::int64_t step = epoch + 1;
+    tensorboard.add_scalar("train/loss", static_cast<float>(train_loss), step);
+    tensorboard.add_scalar("train/acc", static_cast<float>(train_acc), step);
+    tensorboard.add_scalar("val/loss", static_cast<float>(val.loss), step);
+    tensorboard.add_scalar("val/acc", static_cast<float>(val.top1), step);
+    tensorboard.add_scalar("val/top5", static_cast<float>(val.top5), step);
+    tensorboard.add_scalar("lr", lr, step);
+    tensorboard.flush();
+    metrics.append({static_cast<double>(epoch + 1), train_loss, train_acc, val.loss, val.top1, val.top5, lr,
+                    static_cast<double>(seen) / seconds});
+
+    run.scheduler->on_epoch_end(static_cast<float>(val.top1));
+    run.state.epoch = epoch + 1;
+    if (val.top1 > run.state.best_metric) {
+      run.state.best_metric = static_cast<float>(val.top1);
+      run.save("best");
+      val.confusion.write_csv(run.out / "confusion_best.csv", classes);
+    }
+    run.save("last");
+  }
+  std::signal(SIGINT, SIG_DFL);
+  std::printf("best val top-1 %.2f%%; checkpoints, logs and metrics in %s\n", 100 * run.state.best_metric, run.out.c_str());
+  return 0;
+}
+
+}  // namespace vit::train
