@@ -81,20 +81,21 @@ void jet(float v, std::uint8_t* rgb) {
   rgb[2] = channel(4.0f * v - 1.0f);
 }
 
-// The image as the model saw it, half blended with the rollout map upsampled bilinearly.
+// The image as the model saw it, half blended with the rollout map upsampled bilinearly; small
+// inputs are enlarged (nearest) to at least 224 pixels so the map can be seen.
 void write_attention_map(const fs::path& path, const Tensor& map, const Tensor& pixels_u8) {
   const int grid = static_cast<int>(map.size(0)), channels = static_cast<int>(pixels_u8.size(1));
-  const int size = static_cast<int>(pixels_u8.size(2));
+  const int size = static_cast<int>(pixels_u8.size(2)), zoom = (224 + size - 1) / size, out_size = size * zoom;
   data::Image out;
-  out.width = out.height = size;
+  out.width = out.height = out_size;
   out.channels = 3;
-  out.pixels.resize(static_cast<std::size_t>(size) * size * 3);
+  out.pixels.resize(static_cast<std::size_t>(out_size) * out_size * 3);
   const float* m = map.data<float>();
   const std::uint8_t* image = pixels_u8.data<std::uint8_t>();
-  for (int y = 0; y < size; ++y) {
-    for (int x = 0; x < size; ++x) {
-      const float gy = std::clamp((y + 0.5f) * grid / size - 0.5f, 0.0f, grid - 1.0f);
-      const float gx = std::clamp((x + 0.5f) * grid / size - 0.5f, 0.0f, grid - 1.0f);
+  for (int y = 0; y < out_size; ++y) {
+    for (int x = 0; x < out_size; ++x) {
+      const float gy = std::clamp((y + 0.5f) * grid / out_size - 0.5f, 0.0f, grid - 1.0f);
+      const float gx = std::clamp((x + 0.5f) * grid / out_size - 0.5f, 0.0f, grid - 1.0f);
       const int y0 = static_cast<int>(gy), x0 = static_cast<int>(gx);
       const int y1 = std::min(y0 + 1, grid - 1), x1 = std::min(x0 + 1, grid - 1);
       const float fy = gy - y0, fx = gx - x0;
@@ -103,8 +104,9 @@ void write_attention_map(const fs::path& path, const Tensor& map, const Tensor& 
       std::uint8_t colour[3];
       jet(v, colour);
       for (int c = 0; c < 3; ++c) {
-        const std::uint8_t pixel = image[(static_cast<std::size_t>(c % channels) * size + y) * size + x];
-        out.pixels[(static_cast<std::size_t>(y) * size + x) * 3 + c] = static_cast<std::uint8_t>((pixel + colour[c]) / 2);
+        const std::size_t source = (static_cast<std::size_t>(c % channels) * size + y / zoom) * size + x / zoom;
+        out.pixels[(static_cast<std::size_t>(y) * out_size + x) * 3 + c] =
+            static_cast<std::uint8_t>((image[source] + colour[c]) / 2);
       }
     }
   }
