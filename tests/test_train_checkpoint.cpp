@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "data_fixtures.h"
+#include "tiny_vit.h"
 #include "vitcuda/train/checkpoint.h"
 #include "vitcuda/train/scheduler.h"
 #include "vitcuda/vitcuda.h"
@@ -15,14 +16,7 @@ namespace fs = std::filesystem;
 namespace {
 
 ViTConfig tiny() {
-  ViTConfig c;
-  c.image_size = 8;
-  c.patch_size = 4;
-  c.dim = 8;
-  c.depth = 2;
-  c.heads = 2;
-  c.mlp_ratio = 2.0f;
-  c.num_classes = 3;
+  ViTConfig c = testing::tiny_vit_config();
   c.drop_rate = 0.2f;  // so that resuming has to restore the dropout masks too
   c.drop_path_rate = 0.1f;
   return c;

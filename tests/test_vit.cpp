@@ -1,22 +1,13 @@
 #include <catch2/catch.hpp>
 
+#include "tiny_vit.h"
 #include "vitcuda/vitcuda.h"
 
 using namespace vit;
 
 namespace {
 
-ViTConfig tiny() {
-  ViTConfig c;
-  c.image_size = 8;
-  c.patch_size = 4;
-  c.dim = 8;
-  c.depth = 2;
-  c.heads = 2;
-  c.mlp_ratio = 2.0f;
-  c.num_classes = 3;
-  return c;
-}
+ViTConfig tiny() { return testing::tiny_vit_config(); }
 
 }  // namespace
 

@@ -11,6 +11,7 @@
 
 #include "kernel_check.h"
 #include "op_compare.h"
+#include "../tiny_vit.h"
 #include "vitcuda/vitcuda.h"
 
 using namespace vit;
@@ -19,14 +20,7 @@ using namespace vit::cuda::testing;
 namespace {
 
 ViTConfig tiny_config() {
-  ViTConfig c;
-  c.image_size = 8;
-  c.patch_size = 4;
-  c.dim = 8;
-  c.depth = 2;
-  c.heads = 2;
-  c.mlp_ratio = 2.0f;
-  c.num_classes = 3;
+  ViTConfig c = vit::testing::tiny_vit_config();
   c.representation_size = 5;
   c.drop_rate = 0.1f;
   c.drop_path_rate = 0.2f;
