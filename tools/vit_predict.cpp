@@ -157,7 +157,7 @@ int main(int argc, char** argv) {
         std::vector<int> order(classes);
         for (int c = 0; c < classes; ++c) order[c] = c;
         std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int a, int b) { return row[a] > row[b]; });
-        std::printf("%s\n", samples[batch.index * 32 + i].path.c_str());
+        std::printf("%s\n", samples[batch.index * loader.options().batch_size + i].path.c_str());
         for (int j = 0; j < k; ++j) std::printf("  %6.2f%%  %s\n", 100.0 * probability[order[j]] / total, names[order[j]].c_str());
       }
     }
