@@ -70,6 +70,7 @@ data::LoaderOptions eval_options(const train::TrainConfig& config, bool normaliz
   options.fail_on_corrupt = true;
   options.transform.mode = data::TransformOptions::Mode::eval;
   options.transform.size = config.img_size;
+  options.transform.crop_pct = config.crop_pct;
   return options;
 }
 

@@ -65,6 +65,7 @@ void add_flags(CLI::App& app, vit::train::TrainConfig& c) {
   app.add_option("--workers", c.workers, "data loader threads");
   app.add_option("--scale-min", c.scale_min, "RandomResizedCrop: smallest crop area fraction");
   app.add_option("--hflip", c.hflip, "horizontal flip probability");
+  app.add_option("--crop-pct", c.crop_pct, "evaluation: center crop of the image resized to img-size / crop-pct");
   app.add_option("--seed", c.seed);
   app.add_option("--out", c.out, "run folder: checkpoints, config.json, metrics.csv, TensorBoard events");
   app.add_option("--resume", c.resume, "continue from a run folder or a checkpoint file");

@@ -7,7 +7,7 @@
 namespace vit::train {
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
-    TrainConfig, data, val_split, img_size, num_classes, workers, scale_min, hflip, model, patch_size, dim, depth, heads,
+    TrainConfig, data, val_split, img_size, num_classes, workers, scale_min, hflip, crop_pct, model, patch_size, dim, depth, heads,
     in_channels, mlp_ratio, has_logits, drop_rate, drop_path, pretrained, freeze_backbone, backbone_lr_scale,
     epochs, batch_size, grad_accum, opt, lr, momentum, weight_decay, sched, warmup_epochs, lrf, factor,
     step_size, patience, label_smoothing, clip_grad, amp, device, seed, out, resume, eval_only, summary)
@@ -75,6 +75,7 @@ void TrainConfig::validate() const {
   VIT_CHECK(backbone_lr_scale >= 0.0f, "--backbone-lr-scale must not be negative.");
   VIT_CHECK(label_smoothing >= 0.0f && label_smoothing < 1.0f, "--label-smoothing must be in [0, 1).");
   VIT_CHECK(scale_min > 0.0f && scale_min <= 1.0f, "--scale-min must be in (0, 1], got ", scale_min, ".");
+  VIT_CHECK(crop_pct > 0.0f && crop_pct <= 1.0f, "--crop-pct must be in (0, 1], got ", crop_pct, ".");
   VIT_CHECK(hflip >= 0.0f && hflip <= 1.0f, "--hflip must be a probability, got ", hflip, ".");
   VIT_CHECK(clip_grad >= 0.0f, "--clip-grad must not be negative (0 turns clipping off).");
 }

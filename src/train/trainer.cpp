@@ -53,6 +53,7 @@ data::LoaderOptions loader_options(const TrainConfig& c, bool train) {
   options.transform.size = c.img_size;
   options.transform.scale_min = c.scale_min;
   options.transform.hflip_prob = c.hflip;
+  options.transform.crop_pct = c.crop_pct;
   options.transform.mode = train ? data::TransformOptions::Mode::train : data::TransformOptions::Mode::eval;
   return options;
 }

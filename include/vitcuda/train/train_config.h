@@ -17,6 +17,7 @@ struct TrainConfig {
   int workers = 4;
   float scale_min = 0.08f;    // RandomResizedCrop's smallest area fraction (timm --scale)
   float hflip = 0.5f;         // horizontal flip probability
+  float crop_pct = 0.875f;    // evaluation: resize to img_size / crop_pct, center-crop img_size (timm)
   // model
   std::string model = "vit_s16";  // a preset, or "custom" with the fields below
   int patch_size = 16, dim = 384, depth = 12, heads = 6, in_channels = 3;
