@@ -16,6 +16,7 @@
 #include "vitcuda/layers/pretrained.h"
 #include "vitcuda/ops.h"
 #include "vitcuda/train/train_config.h"
+#include "vitcuda/train/trainer.h"
 
 namespace fs = std::filesystem;
 using namespace vit;
@@ -155,9 +156,8 @@ int main(int argc, char** argv) {
         std::vector<double> probability(classes);
         double total = 0;
         for (int c = 0; c < classes; ++c) total += probability[c] = std::exp(static_cast<double>(row[c] - largest));
-        std::vector<int> order(classes);
-        for (int c = 0; c < classes; ++c) order[c] = c;
-        std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int a, int b) { return row[a] > row[b]; });
+        std::vector<int> order;
+        train::top_k(row, classes, k, order);
         std::printf("%s\n", samples[batch.index * loader.options().batch_size + i].path.c_str());
         for (int j = 0; j < k; ++j) std::printf("  %6.2f%%  %s\n", 100.0 * probability[order[j]] / total, names[order[j]].c_str());
       }

@@ -58,15 +58,6 @@ data::LoaderOptions loader_options(const TrainConfig& c, bool train) {
   return options;
 }
 
-// Indices of the k largest logits of a row, best first.
-void top_k(const float* row, int classes, int k, std::vector<int>& out) {
-  out.resize(classes);
-  for (int c = 0; c < classes; ++c) out[c] = c;
-  k = std::min(k, classes);
-  std::partial_sort(out.begin(), out.begin() + k, out.end(), [&](int a, int b) { return row[a] > row[b]; });
-  out.resize(k);
-}
-
 std::unique_ptr<optim::Optimizer> make_optimizer(const TrainConfig& c, ViT& model) {
   optim::GroupingOptions grouping;
   if (c.backbone_lr_scale != 1.0f) {
@@ -206,6 +197,14 @@ struct Run {
 };
 
 }  // namespace
+
+void top_k(const float* row, int classes, int k, std::vector<int>& out) {
+  out.resize(classes);
+  for (int c = 0; c < classes; ++c) out[c] = c;
+  k = std::min(k, classes);
+  std::partial_sort(out.begin(), out.begin() + k, out.end(), [&](int a, int b) { return row[a] > row[b]; });
+  out.resize(k);
+}
 
 EvalResult evaluate(ViT& model, data::Loader& loader, float label_smoothing) {
   const bool was_training = model.training();

@@ -22,6 +22,9 @@ struct EvalResult {
 // `loader`, in eval mode and without recording gradients.
 EvalResult evaluate(ViT& model, data::Loader& loader, float label_smoothing);
 
+// Indices of the k largest of `classes` logits, best first (k is capped at classes).
+void top_k(const float* row, int classes, int k, std::vector<int>& out);
+
 // Runs training (or evaluation with eval_only) as configured; throws vit::Error with one
 // sentence on bad input. Returns the process exit code (130 after Ctrl-C, state saved).
 int run(const TrainConfig& config);
