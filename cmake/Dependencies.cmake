@@ -2,19 +2,13 @@
 # (scripts/install-deps installs them all on Debian).
 find_package(OpenMP REQUIRED COMPONENTS CXX)
 
-# OpenBLAS built for OpenMP, linked statically: it then shares the OpenMP thread pool of our own
-# loops. The pthread build, Debian's default, runs a second pool that fights OpenMP's spinning
-# threads for the cores (training steps measured 2x slower on 2 cores).
-find_library(VIT_OPENBLAS_LIBRARY NAMES libopenblas.a
-             PATHS /usr/lib/${CMAKE_LIBRARY_ARCHITECTURE}/openblas-openmp NO_DEFAULT_PATH)
-if(NOT VIT_OPENBLAS_LIBRARY)
-  message(FATAL_ERROR "The OpenMP build of OpenBLAS was not found: run scripts/install-deps "
-                      "(Debian package libopenblas-openmp-dev).")
-endif()
-find_path(VIT_CBLAS_INCLUDE_DIR cblas.h PATHS /usr/include/${CMAKE_LIBRARY_ARCHITECTURE}/openblas-openmp
-          NO_DEFAULT_PATH)
-if(NOT VIT_CBLAS_INCLUDE_DIR)
-  message(FATAL_ERROR "cblas.h of OpenBLAS (OpenMP build) not found: run scripts/install-deps.")
+# oneDNN's sgemm for the CPU matrix products. It picks its kernels from the CPU's instruction
+# set at run time (AVX-512 here), where OpenBLAS 0.3.21 falls back to SSE3 on CPUs newer than it
+# knows (4-6x slower products on this machine's Xeon); Debian builds it on OpenMP, so it shares
+# the thread pool of our own loops.
+find_package(dnnl 2.6 CONFIG QUIET)
+if(NOT dnnl_FOUND)
+  message(FATAL_ERROR "oneDNN not found: run scripts/install-deps (Debian package libdnnl-dev).")
 endif()
 find_package(Threads REQUIRED)
 

@@ -1,9 +1,14 @@
 // CPU reference linear layer. Forward: one sgemm with the bias pre-filled into y (beta = 1).
 // Backward: dx = dy W and dW = dy^T x as sgemms, db = column sums of dy. Each operand is read
-// once per product; OpenBLAS threads the products itself.
+// once per product; oneDNN's sgemm threads the products itself (on our OpenMP pool) and runs
+// single-threaded when called from inside a parallel loop.
 #include "kernels/cpu/linear.h"
 
-#include <cblas.h>
+#include <dnnl.h>
+
+#include <string>
+
+#include "vitcuda/runtime/check.h"
 
 #include <algorithm>
 
@@ -12,9 +17,13 @@ namespace vit::cpu {
 void sgemm(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64_t k, float alpha,
            const float* a, std::int64_t lda, const float* b, std::int64_t ldb, float beta, float* c,
            std::int64_t ldc) {
-  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
-              static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(k), alpha, a,
-              static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, c, static_cast<blasint>(ldc));
+  const dnnl_status_t status = dnnl_sgemm(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', m, n, k, alpha, a, lda, b,
+                                          ldb, beta, c, ldc);  // row-major
+  if (status != dnnl_success) {
+    throw Error("oneDNN sgemm failed (status " + std::to_string(static_cast<int>(status)) + ") on a " +
+                std::to_string(m) + "x" + std::to_string(k) + " by " + std::to_string(k) + "x" + std::to_string(n) +
+                " product");
+  }
 }
 
 void linear_forward(const float* x, const float* w, const float* b, float* y, std::int64_t rows,

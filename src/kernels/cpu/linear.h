@@ -1,5 +1,5 @@
 #pragma once
-// CPU reference: y = x W^T + b with OpenBLAS sgemm. Shapes: x [rows, in], w [out, in], b [out].
+// CPU reference: y = x W^T + b with oneDNN sgemm. Shapes: x [rows, in], w [out, in], b [out].
 #include <cstdint>
 
 namespace vit::cpu {
