@@ -2,83 +2,64 @@
 //   S = Q K^T / sqrt(hd),  P = softmax_rows(S),  O = P V
 // backward:  dP = dO V^T,  dV = P^T dO,  dS = P * (dP - rowsum(dP * P)),  dQ = dS K / sqrt(hd),
 //   dK = dS^T Q / sqrt(hd).
-// It stores P (B*H*N*N floats): simple and exact, where the CUDA kernel recomputes it from the
-// saved log-sum-exp instead. Q, K, V of head h are read in place from qkv with row stride 3D;
-// K and V are first copied transposed ([hd, N], a few KB per head), and the backward accumulates
-// dK and dV transposed, so that every inner loop runs over contiguous memory and vectorises.
+// The four products per pair are small sgemms (N x N x hd) on row-strided views: Q, K and V of
+// head h are read in place from qkv (row stride 3D), dQ, dK and dV written in place into dqkv,
+// so nothing is copied or transposed. The pairs are spread over the threads and each sgemm runs
+// single-threaded inside the loop. P (B*H*N*N floats) is stored for the backward: simple and
+// exact, where the CUDA kernel recomputes it from the saved log-sum-exp instead.
 #include "kernels/cpu/attention.h"
 
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
+#include "kernels/cpu/linear.h"
+#include "kernels/cpu/vector_math.h"
+
 namespace vit::cpu {
 
 namespace {
 
-struct HeadView {  // row-strided views of one (batch, head) pair
-  std::int64_t n, hd, stride;
+struct HeadView {  // row-strided views of one (batch, head) pair; rows are 3D apart
   const float *q, *k, *v;
 };
 
 HeadView head_view(const float* qkv, const AttentionShape& s, std::int64_t b, std::int64_t h) {
-  const std::int64_t stride = 3 * s.dim, hd = s.head_dim();
-  const float* base = qkv + b * s.tokens * stride + h * hd;
-  return {s.tokens, hd, stride, base, base + s.dim, base + 2 * s.dim};
+  const float* base = qkv + b * s.tokens * 3 * s.dim + h * s.head_dim();
+  return {base, base + s.dim, base + 2 * s.dim};
 }
 
-// out[d * n + j] = rows[j * stride + d]
-void transpose_rows(const float* rows, std::int64_t n, std::int64_t hd, std::int64_t stride, float* out) {
-  for (std::int64_t j = 0; j < n; ++j) {
-    for (std::int64_t d = 0; d < hd; ++d) out[d * n + j] = rows[j * stride + d];
-  }
-}
-
-// scores[j] = scale * sum_d a[d] * bt[d * n + j]: one row of a product with a transposed operand.
-void row_times_transposed(const float* a, const float* bt, std::int64_t n, std::int64_t hd, float scale,
-                          float* scores) {
-  std::fill_n(scores, n, 0.0f);
-  for (std::int64_t d = 0; d < hd; ++d) {
-    const float ad = a[d] * scale;
-    const float* column = bt + d * n;
+VIT_CPU_CLONES void softmax_rows(float* p, std::int64_t n) {
+  for (std::int64_t i = 0; i < n; ++i) {
+    float* row = p + i * n;
+    float row_max = row[0];
+#pragma omp simd reduction(max : row_max)
+    for (std::int64_t j = 1; j < n; ++j) row_max = std::max(row_max, row[j]);
+    float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+    for (std::int64_t j = 0; j < n; ++j) {
+      row[j] = expf(row[j] - row_max);
+      sum += row[j];
+    }
+    const float inv_sum = 1.0f / sum;
 #pragma omp simd
-    for (std::int64_t j = 0; j < n; ++j) scores[j] += ad * column[j];
+    for (std::int64_t j = 0; j < n; ++j) row[j] *= inv_sum;
   }
-}
-
-// out[0..count) += w * row[0..count)
-inline void axpy(float w, const float* row, std::int64_t count, float* out) {
-#pragma omp simd
-  for (std::int64_t i = 0; i < count; ++i) out[i] += w * row[i];
 }
 
 }  // namespace
 
 void attention_forward(const float* qkv, float* out, float* probs, const AttentionShape& s) {
-  const std::int64_t n = s.tokens, hd = s.head_dim();
+  const std::int64_t n = s.tokens, hd = s.head_dim(), stride = 3 * s.dim;
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
-#pragma omp parallel
-  {
-    std::vector<float> kt(hd * n);
-#pragma omp for collapse(2)
-    for (std::int64_t b = 0; b < s.batch; ++b) {
-      for (std::int64_t h = 0; h < s.heads; ++h) {
-        const HeadView view = head_view(qkv, s, b, h);
-        transpose_rows(view.k, n, hd, view.stride, kt.data());
-        float* p = probs + (b * s.heads + h) * n * n;
-        for (std::int64_t i = 0; i < n; ++i) {
-          float* row = p + i * n;
-          row_times_transposed(view.q + i * view.stride, kt.data(), n, hd, scale, row);
-          const float row_max = *std::max_element(row, row + n);
-          float sum = 0.0f;
-          for (std::int64_t j = 0; j < n; ++j) sum += (row[j] = std::exp(row[j] - row_max));
-          const float inv_sum = 1.0f / sum;
-          for (std::int64_t j = 0; j < n; ++j) row[j] *= inv_sum;
-          float* o = out + (b * n + i) * s.dim + h * hd;
-          std::fill_n(o, hd, 0.0f);
-          for (std::int64_t j = 0; j < n; ++j) axpy(row[j], view.v + j * view.stride, hd, o);
-        }
-      }
+#pragma omp parallel for collapse(2)
+  for (std::int64_t b = 0; b < s.batch; ++b) {
+    for (std::int64_t h = 0; h < s.heads; ++h) {
+      const HeadView view = head_view(qkv, s, b, h);
+      float* p = probs + (b * s.heads + h) * n * n;
+      sgemm(false, true, n, n, hd, scale, view.q, stride, view.k, stride, 0.0f, p, n);
+      softmax_rows(p, n);
+      sgemm(false, false, n, hd, n, 1.0f, p, n, view.v, stride, 0.0f, out + b * n * s.dim + h * hd, s.dim);
     }
   }
 }
@@ -89,42 +70,27 @@ void attention_backward(const float* qkv, const float* probs, const float* dout,
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
 #pragma omp parallel
   {
-    // dK and dV are accumulated transposed ([hd, N]) so that their updates run along N.
-    std::vector<float> kt(hd * n), vt(hd * n), dkt(hd * n), dvt(hd * n), ds(n);
+    std::vector<float> ds(n * n);
 #pragma omp for collapse(2)
     for (std::int64_t b = 0; b < s.batch; ++b) {
       for (std::int64_t h = 0; h < s.heads; ++h) {
         const HeadView view = head_view(qkv, s, b, h);
-        transpose_rows(view.k, n, hd, stride, kt.data());
-        transpose_rows(view.v, n, hd, stride, vt.data());
-        std::fill(dkt.begin(), dkt.end(), 0.0f);
-        std::fill(dvt.begin(), dvt.end(), 0.0f);
         const float* p = probs + (b * s.heads + h) * n * n;
-        float* dq = dqkv + b * n * stride + h * hd;  // row stride 3D
+        const float* d_o = dout + b * n * s.dim + h * hd;
+        float* dq = dqkv + b * n * stride + h * hd;
+        sgemm(false, true, n, n, hd, 1.0f, d_o, s.dim, view.v, stride, 0.0f, ds.data(), n);  // dP
         for (std::int64_t i = 0; i < n; ++i) {
           const float* prow = p + i * n;
-          const float* do_row = dout + (b * n + i) * s.dim + h * hd;
-          const float* q_row = view.q + i * stride;
-          row_times_transposed(do_row, vt.data(), n, hd, 1.0f, ds.data());  // dP row
-          float weighted = 0.0f;                                             // rowsum(dP * P)
-          for (std::int64_t j = 0; j < n; ++j) weighted += ds[j] * prow[j];
-          for (std::int64_t j = 0; j < n; ++j) ds[j] = prow[j] * (ds[j] - weighted) * scale;
-          for (std::int64_t d = 0; d < hd; ++d) {
-            float dq_d = 0.0f;
-            const float* k_col = kt.data() + d * n;
-#pragma omp simd reduction(+ : dq_d)
-            for (std::int64_t j = 0; j < n; ++j) dq_d += ds[j] * k_col[j];
-            dq[i * stride + d] = dq_d;
-            axpy(q_row[d], ds.data(), n, dkt.data() + d * n);   // dK^T[d] += q_i[d] dS_i
-            axpy(do_row[d], prow, n, dvt.data() + d * n);       // dV^T[d] += dO_i[d] P_i
-          }
+          float* ds_row = ds.data() + i * n;
+          float weighted = 0.0f;  // rowsum(dP * P)
+#pragma omp simd reduction(+ : weighted)
+          for (std::int64_t j = 0; j < n; ++j) weighted += ds_row[j] * prow[j];
+#pragma omp simd
+          for (std::int64_t j = 0; j < n; ++j) ds_row[j] = prow[j] * (ds_row[j] - weighted) * scale;
         }
-        for (std::int64_t j = 0; j < n; ++j) {
-          for (std::int64_t d = 0; d < hd; ++d) {
-            dq[j * stride + s.dim + d] = dkt[d * n + j];
-            dq[j * stride + 2 * s.dim + d] = dvt[d * n + j];
-          }
-        }
+        sgemm(false, false, n, hd, n, 1.0f, ds.data(), n, view.k, stride, 0.0f, dq, stride);          // dQ
+        sgemm(true, false, n, hd, n, 1.0f, ds.data(), n, view.q, stride, 0.0f, dq + s.dim, stride);   // dK
+        sgemm(true, false, n, hd, n, 1.0f, p, n, d_o, s.dim, 0.0f, dq + 2 * s.dim, stride);           // dV
       }
     }
   }

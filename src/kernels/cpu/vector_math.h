@@ -1,0 +1,13 @@
+#pragma once
+// Vectorised expf/erff for the CPU kernels' element-wise loops. glibc's libmvec carries SIMD
+// versions of both (SSE, AVX2 and AVX-512 variants, within 4 ulp); declaring the functions
+// `omp declare simd` lets `#pragma omp simd` loops call them. glibc itself only declares them so
+// under -ffast-math, which we do not want for the reference kernels. VIT_CPU_CLONES compiles a
+// loop function once per instruction set and picks the best one for the running CPU.
+
+#pragma omp declare simd notinbranch
+extern "C" float expf(float) noexcept;
+#pragma omp declare simd notinbranch
+extern "C" float erff(float) noexcept;
+
+#define VIT_CPU_CLONES __attribute__((target_clones("default", "avx2", "avx512f")))
