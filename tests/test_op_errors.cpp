@@ -11,7 +11,11 @@ TEST_CASE("ops: shape and dtype mismatches are reported clearly", "[ops][errors]
   CHECK_THROWS_WITH(linear(x, Tensor::zeros({5, 3}), Tensor(), tape), Catch::Contains("does not end in the weight's input size 3"));
   CHECK_THROWS_WITH(linear(x, Tensor::zeros({5, 4}), Tensor::zeros({4}), tape), Catch::Contains("bias [4] must be [5]"));
   CHECK_THROWS_WITH(linear(Tensor::zeros({2, 4}, DType::i32), Tensor::zeros({5, 4}), Tensor(), tape),
-                    Catch::Contains("argument 'x' must be f32, got i32"));
+                    Catch::Contains("argument 'x' must be f32 or bf16, got i32"));
+  CHECK_THROWS_WITH(linear(Tensor::zeros({2, 4}, DType::bf16), Tensor::zeros({5, 4}), Tensor(), tape),
+                    Catch::Contains("argument 'x' is bf16 on the cpu; bf16 runs on the cuda device only"));
+  CHECK_THROWS_WITH(linear(Tensor::zeros({2, 4}), Tensor::zeros({5, 4}, DType::bf16), Tensor(), tape),
+                    Catch::Contains("argument 'weight' must be f32, got bf16"));
   CHECK_THROWS_WITH(patch_embed(Tensor::zeros({1, 3, 10, 8}), Tensor::zeros({4, 3, 4, 4}), Tensor::zeros({4}), tape),
                     Catch::Contains("not a multiple of the patch size 4"));
   CHECK_THROWS_WITH(patch_embed(Tensor::zeros({1, 1, 8, 8}), Tensor::zeros({4, 3, 4, 4}), Tensor::zeros({4}), tape),

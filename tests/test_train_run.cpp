@@ -123,6 +123,9 @@ TEST_CASE("train run: bad input is one clear sentence", "[train]") {
   c.opt = "adam";
   CHECK_THROWS_WITH(train::run(c), Catch::Contains("--opt must be adamw or sgd"));
   c = tiny_run(data, out);
+  c.amp = "bf16";
+  CHECK_THROWS_WITH(train::run(c), Catch::Contains("--amp bf16 needs --device cuda"));
+  c = tiny_run(data, out);
   c.pretrained = (fs::temp_directory_path() / "missing.safetensors").string();
   CHECK_THROWS_WITH(train::run(c), Catch::Contains("cannot open"));
   CHECK_THROWS_WITH(train::TrainConfig::from_json(R"({"batchsize": 3})", train::TrainConfig{}),

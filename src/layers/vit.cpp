@@ -54,13 +54,20 @@ Tensor ViT::forward(const Tensor& images, Tape& tape) {
   nn::ForwardContext ctx(tape, training_, dropout_seed_ ^ (0xD1B54A32D192ED03ull * (forward_count_ + 1)));
   if (training_) ++forward_count_;
 
-  Tensor x = concat_class_token(cls_token, patch_embed.forward(images, ctx), tape);
+  Tensor x = concat_class_token(cls_token, patch_embed.forward(images, ctx, autocast_), tape);
   x = add(x, pos_embed, tape);
   if (training_ && config_.drop_rate > 0.0f) x = dropout(x, config_.drop_rate, ctx.next_seed(), tape);
   for (const auto& block : blocks) x = block->forward(x, ctx);
   Tensor features = select_token(norm.forward(x, ctx), 0, tape);
   if (pre_logits) features = vit::tanh(pre_logits->fc.forward(features, ctx), tape);
-  return head.forward(features, ctx);
+  return cast(head.forward(features, ctx), DType::f32, tape);
+}
+
+void ViT::set_autocast(DType dtype) {
+  VIT_CHECK(dtype == DType::f32 || (dtype == DType::bf16 && cls_token.device().is_cuda()),
+            "autocast can be f32 (off), or bf16 for a model on the cuda device, not ", dtype_name(dtype), " on ",
+            cls_token.device().str(), ".");
+  autocast_ = dtype;
 }
 
 bool ViT::is_head_parameter(const std::string& name) {

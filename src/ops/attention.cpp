@@ -8,7 +8,7 @@ namespace vit {
 
 Tensor attention(const Tensor& qkv, int heads, Tape& tape) {
   constexpr const char* op = "attention";
-  detail::check_f32(qkv, op, "qkv");
+  detail::check_f32_or_cuda_bf16(qkv, op, "qkv");
   detail::check_rank(qkv, 3, op, "qkv");
   VIT_CHECK(qkv.size(2) % 3 == 0, "attention: qkv ", shape_str(qkv.shape()),
             " must end in 3*D (q, k and v packed).");
@@ -16,14 +16,14 @@ Tensor attention(const Tensor& qkv, int heads, Tape& tape) {
   VIT_CHECK(heads > 0 && s.dim % heads == 0, "attention: dim ", s.dim, " is not divisible by ",
             heads, " heads.");
   const Device device = qkv.device();
-  Tensor out = Tensor::empty({s.batch, s.tokens, s.dim}, DType::f32, device);
+  Tensor out = Tensor::empty({s.batch, s.tokens, s.dim}, qkv.dtype(), device);
   if (device.is_cuda()) {
     // The flash-style kernel saves the log-sum-exp of each score row instead of the probabilities.
     Tensor lse = Tensor::empty({s.batch, s.heads, s.tokens}, DType::f32, device);
     cuda_ops::attention_forward(qkv, out, lse, s);
     if (Tape::needs_grad({&qkv})) {
       tape.record(op, out, [qkv, out_data = out.reshape(out.shape()), lse, s](const Tensor& dout) {
-        Tensor dqkv = Tensor::empty(qkv.shape(), DType::f32, qkv.device());
+        Tensor dqkv = Tensor::empty(qkv.shape(), qkv.dtype(), qkv.device());
         cuda_ops::attention_backward(qkv, out_data, lse, dout, dqkv, s);
         qkv.accumulate_grad(std::move(dqkv));
       });

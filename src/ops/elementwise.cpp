@@ -8,18 +8,22 @@ namespace vit {
 
 Tensor add(const Tensor& a, const Tensor& b, Tape& tape) {
   constexpr const char* op = "add";
-  detail::check_f32(a, op, "a");
-  detail::check_f32(b, op, "b");
+  detail::check_f32_or_cuda_bf16(a, op, "a");
+  detail::check_f32_or_cuda_bf16(b, op, "b");
   const Device device = detail::check_same_device(op, {{"a", &a}, {"b", &b}});
   Shape broadcast_shape = a.shape();
   if (!broadcast_shape.empty()) broadcast_shape[0] = 1;
   const bool broadcast = b.shape() != a.shape();
   VIT_CHECK(!broadcast || b.shape() == broadcast_shape, "add: b ", shape_str(b.shape()),
             " must be ", shape_str(a.shape()), " or ", shape_str(broadcast_shape), ".");
-  Tensor out = Tensor::empty(a.shape(), DType::f32, device);
+  // bf16 autocast adds an f32 parameter (pos_embed) to bf16 activations: b is broadcast then.
+  VIT_CHECK(b.dtype() == a.dtype() || (broadcast && b.dtype() == DType::f32), "add: b is ",
+            dtype_name(b.dtype()), " but a is ", dtype_name(a.dtype()),
+            "; only a broadcast f32 b may meet bf16 activations.");
+  Tensor out = Tensor::empty(a.shape(), a.dtype(), device);
   const std::int64_t n = a.numel(), b_count = b.numel();
   if (device.is_cuda()) {
-    cuda_ops::add_forward(a, b, out);
+    cuda_ops::add_forward(a, detail::as_dtype(b, a.dtype()), out);
   } else {
     cpu::add_forward(a.data<float>(), b.data<float>(), out.data<float>(), n, b_count);
   }
@@ -31,21 +35,22 @@ Tensor add(const Tensor& a, const Tensor& b, Tape& tape) {
         db.accumulate(dout);
         return;
       }
-      Tensor summed = detail::grad_buffer_if_needed(db);
+      // The broadcast sum is f32 whatever dout's dtype (the kernel accumulates in f32).
+      Tensor summed = Tensor::empty(db.shape(), DType::f32, db.device());
       if (summed.device().is_cuda()) {
         cuda_ops::add_backward_broadcast(dout, summed);
       } else {
         cpu::add_backward_broadcast(dout.data<float>(), summed.data<float>(), n, b_count);
       }
-      db.accumulate(std::move(summed));
+      db.accumulate(detail::as_dtype(summed, db.dtype()));
     });
   }
   return out;
 }
 
 Tensor gelu(const Tensor& x, Tape& tape) {
-  detail::check_f32(x, "gelu", "x");
-  Tensor y = Tensor::empty(x.shape(), DType::f32, x.device());
+  detail::check_f32_or_cuda_bf16(x, "gelu", "x");
+  Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
   if (x.device().is_cuda()) {
     cuda_ops::gelu_forward(x, y);
   } else {
@@ -53,7 +58,7 @@ Tensor gelu(const Tensor& x, Tape& tape) {
   }
   if (Tape::needs_grad({&x})) {
     tape.record("gelu", y, [x](const Tensor& dy) {
-      Tensor dx = Tensor::empty(x.shape(), DType::f32, x.device());
+      Tensor dx = Tensor::empty(x.shape(), x.dtype(), x.device());
       if (x.device().is_cuda()) {
         cuda_ops::gelu_backward(x, dy, dx);
       } else {
@@ -66,8 +71,8 @@ Tensor gelu(const Tensor& x, Tape& tape) {
 }
 
 Tensor tanh(const Tensor& x, Tape& tape) {
-  detail::check_f32(x, "tanh", "x");
-  Tensor y = Tensor::empty(x.shape(), DType::f32, x.device());
+  detail::check_f32_or_cuda_bf16(x, "tanh", "x");
+  Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
   if (x.device().is_cuda()) {
     cuda_ops::tanh_forward(x, y);
   } else {
@@ -75,7 +80,7 @@ Tensor tanh(const Tensor& x, Tape& tape) {
   }
   if (Tape::needs_grad({&x})) {
     tape.record("tanh", y, [x_grad = x.grad_slot(), y](const Tensor& dy) {
-      Tensor dx = Tensor::empty(y.shape(), DType::f32, y.device());
+      Tensor dx = Tensor::empty(y.shape(), y.dtype(), y.device());
       if (y.device().is_cuda()) {
         cuda_ops::tanh_backward(y, dy, dx);
       } else {

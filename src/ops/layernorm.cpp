@@ -8,7 +8,7 @@ namespace vit {
 
 Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps, Tape& tape) {
   constexpr const char* op = "layer_norm";
-  detail::check_f32(x, op, "x");
+  detail::check_f32_or_cuda_bf16(x, op, "x");
   detail::check_f32(gamma, op, "gamma");
   detail::check_f32(beta, op, "beta");
   const Device device = detail::check_same_device(op, {{"x", &x}, {"gamma", &gamma}, {"beta", &beta}});
@@ -18,7 +18,7 @@ Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, floa
             shape_str(gamma.shape()), " and beta ", shape_str(beta.shape()), " must be [", dim,
             "] for x ", shape_str(x.shape()), ".");
   VIT_CHECK(eps > 0.0f, "layer_norm: eps must be positive, got ", eps, ".");
-  Tensor y = Tensor::empty(x.shape(), DType::f32, device);
+  Tensor y = Tensor::empty(x.shape(), x.dtype(), device);  // gamma, beta, mean and rstd stay f32
   Tensor mean = Tensor::empty({rows}, DType::f32, device), rstd = Tensor::empty({rows}, DType::f32, device);
   if (device.is_cuda()) {
     cuda_ops::layernorm_forward(x, gamma, beta, y, mean, rstd, eps);

@@ -8,7 +8,7 @@ namespace vit {
 
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, Tape& tape) {
   constexpr const char* op = "linear";
-  detail::check_f32(x, op, "x");
+  detail::check_f32_or_cuda_bf16(x, op, "x");
   detail::check_f32(weight, op, "weight");
   detail::check_rank(weight, 2, op, "weight");
   VIT_CHECK(x.ndim() >= 1 && x.size(-1) == weight.size(1), "linear: x ", shape_str(x.shape()),
@@ -23,22 +23,25 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, Tape& t
   const std::int64_t rows = x.numel() / in_features;
   Shape out_shape = x.shape();
   out_shape.back() = out_features;
-  Tensor y = Tensor::empty(out_shape, DType::f32, device);
+  Tensor y = Tensor::empty(out_shape, x.dtype(), device);
+  // bf16 autocast: the product runs on a bf16 copy of the f32 weight (kept for the backward);
+  // the bias and the weight's and bias's gradients stay f32.
+  const Tensor w = detail::as_dtype(weight, x.dtype());
   if (device.is_cuda()) {
-    cuda_ops::linear_forward(x, weight, bias, y, rows, in_features, out_features);
+    cuda_ops::linear_forward(x, w, bias, y, rows, in_features, out_features);
   } else {
     cpu::linear_forward(x.data<float>(), weight.data<float>(), detail::data_or_null(bias),
                         y.data<float>(), rows, in_features, out_features);
   }
 
   if (Tape::needs_grad({&x, &weight, &bias})) {
-    tape.record(op, y, [x, weight, bias_grad = bias.defined() ? bias.grad_slot() : GradSlot(), rows,
+    tape.record(op, y, [x, weight, w, bias_grad = bias.defined() ? bias.grad_slot() : GradSlot(), rows,
                         in_features, out_features](const Tensor& dy) {
       Tensor dx = detail::grad_buffer_if_needed(x);
       Tensor dw = detail::grad_buffer_if_needed(weight);
       Tensor db = detail::grad_buffer_if_needed(bias_grad);
       if (x.device().is_cuda()) {
-        cuda_ops::linear_backward(x, weight, dy, dx, dw, db, rows, in_features, out_features);
+        cuda_ops::linear_backward(x, w, dy, dx, dw, db, rows, in_features, out_features);
       } else {
         cpu::linear_backward(x.data<float>(), weight.data<float>(), dy.data<float>(),
                              detail::data_or_null(dx), detail::data_or_null(dw),

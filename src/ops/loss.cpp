@@ -8,7 +8,7 @@ namespace vit {
 
 Tensor cross_entropy(const Tensor& logits, const Tensor& labels, float label_smoothing, Tape& tape) {
   constexpr const char* op = "cross_entropy";
-  detail::check_f32(logits, op, "logits");
+  detail::check_f32_or_cuda_bf16(logits, op, "logits");
   detail::check_rank(logits, 2, op, "logits");
   VIT_CHECK(labels.defined() && labels.dtype() == DType::i32,
             "cross_entropy: labels must be an i32 tensor on the logits' device.");
@@ -36,7 +36,7 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& labels, float label_smo
   }
   if (Tape::needs_grad({&logits})) {
     tape.record(op, loss, [logits, labels, rows, classes, label_smoothing](const Tensor& dloss) {
-      Tensor dlogits = Tensor::empty(logits.shape(), DType::f32, logits.device());
+      Tensor dlogits = Tensor::empty(logits.shape(), logits.dtype(), logits.device());
       if (logits.device().is_cuda()) {
         cuda_ops::cross_entropy_backward(logits, labels, dloss, label_smoothing, dlogits);
       } else {

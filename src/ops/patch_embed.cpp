@@ -34,7 +34,7 @@ void embed_backward(const Tensor& cols, const Tensor& weight, const Tensor& dy, 
 
 }  // namespace
 
-Tensor patch_embed(const Tensor& images, const Tensor& weight, const Tensor& bias, Tape& tape) {
+Tensor patch_embed(const Tensor& images, const Tensor& weight, const Tensor& bias, Tape& tape, DType tokens_dtype) {
   constexpr const char* op = "patch_embed";
   detail::check_f32(images, op, "images");
   detail::check_f32(weight, op, "weight");
@@ -52,24 +52,28 @@ Tensor patch_embed(const Tensor& images, const Tensor& weight, const Tensor& bia
   VIT_CHECK(bias.shape() == Shape{dim}, "patch_embed: bias ", shape_str(bias.shape()), " must be [", dim, "].");
   const Device device =
       detail::check_same_device(op, {{"images", &images}, {"weight", &weight}, {"bias", &bias}});
+  VIT_CHECK(tokens_dtype == DType::f32 || (tokens_dtype == DType::bf16 && device.is_cuda()),
+            "patch_embed: tokens can be f32, or bf16 on the cuda device, not ", dtype_name(tokens_dtype), " on ",
+            device.str(), ".");
 
   const std::int64_t rows = g.batch * g.patches(), features = g.patch_features();
-  Tensor cols = Tensor::empty({rows, features}, DType::f32, device);
+  Tensor cols = Tensor::empty({rows, features}, tokens_dtype, device);
   if (device.is_cuda()) {
     cuda_ops::patch_im2col_forward(images, cols, g);
   } else {
     cpu::patch_im2col_forward(images.data<float>(), cols.data<float>(), g);
   }
-  Tensor tokens = Tensor::empty({g.batch, g.patches(), dim}, DType::f32, device);
-  const Tensor weight_2d = weight.reshape({dim, features});  // a view: the conv weight as a matrix
+  Tensor tokens = Tensor::empty({g.batch, g.patches(), dim}, tokens_dtype, device);
+  // The conv weight as a matrix: a view, or its bf16 copy for bf16 tokens (kept for the backward).
+  const Tensor weight_2d = detail::as_dtype(weight.reshape({dim, features}), tokens_dtype);
   embed_forward(cols, weight_2d, bias, tokens, rows, features, dim);
 
   if (Tape::needs_grad({&images, &weight, &bias})) {
     tape.record(op, tokens, [images_grad = images.grad_slot(), weight, weight_2d, bias_grad = bias.grad_slot(),
                              cols, g, rows, features, dim](const Tensor& dy) {
       Tensor dimages = detail::grad_buffer_if_needed(images_grad);
-      Tensor dcols = dimages.defined() ? Tensor::empty({rows, features}, DType::f32, cols.device()) : Tensor();
-      Tensor dw = detail::grad_buffer_if_needed(weight);
+      Tensor dcols = dimages.defined() ? Tensor::empty({rows, features}, cols.dtype(), cols.device()) : Tensor();
+      Tensor dw = detail::grad_buffer_if_needed(weight);  // f32, as the kernels write it
       Tensor db = detail::grad_buffer_if_needed(bias_grad);
       embed_backward(cols, weight_2d, dy, dcols, dw, db, rows, features, dim);
       if (dimages.defined()) {

@@ -9,15 +9,18 @@ namespace vit {
 Tensor concat_class_token(const Tensor& cls_token, const Tensor& tokens, Tape& tape) {
   constexpr const char* op = "concat_class_token";
   detail::check_f32(cls_token, op, "cls_token");
-  detail::check_f32(tokens, op, "tokens");
+  detail::check_f32_or_cuda_bf16(tokens, op, "tokens");
   detail::check_rank(tokens, 3, op, "tokens");
   const Device device = detail::check_same_device(op, {{"cls_token", &cls_token}, {"tokens", &tokens}});
   const std::int64_t batch = tokens.size(0), n = tokens.size(1), dim = tokens.size(2);
   VIT_CHECK(cls_token.shape() == Shape({1, 1, dim}), "concat_class_token: cls_token ",
             shape_str(cls_token.shape()), " must be [1, 1, ", dim, "] for tokens ", shape_str(tokens.shape()), ".");
-  Tensor out = Tensor::empty({batch, n + 1, dim}, DType::f32, device);
+  // Under bf16 autocast the f32 class token joins bf16 tokens as a bf16 copy; its gradient (summed
+  // over the batch in f32 by the kernel, stored as bf16) returns to f32.
+  const DType dtype = tokens.dtype();
+  Tensor out = Tensor::empty({batch, n + 1, dim}, dtype, device);
   if (device.is_cuda()) {
-    cuda_ops::concat_class_token_forward(cls_token, tokens, out);
+    cuda_ops::concat_class_token_forward(detail::as_dtype(cls_token, dtype), tokens, out);
   } else {
     cpu::concat_class_token_forward(cls_token.data<float>(), tokens.data<float>(), out.data<float>(),
                                     batch, n, dim);
@@ -25,7 +28,8 @@ Tensor concat_class_token(const Tensor& cls_token, const Tensor& tokens, Tape& t
   if (Tape::needs_grad({&cls_token, &tokens})) {
     tape.record(op, out, [cls_grad = cls_token.grad_slot(), tokens_grad = tokens.grad_slot(), batch, n,
                           dim](const Tensor& dout) {
-      Tensor dcls = detail::grad_buffer_if_needed(cls_grad);
+      Tensor dcls =
+          cls_grad.requires_grad() ? Tensor::empty(cls_grad.shape(), dout.dtype(), dout.device()) : Tensor();
       Tensor dtokens = detail::grad_buffer_if_needed(tokens_grad);
       if (dout.device().is_cuda()) {
         cuda_ops::concat_class_token_backward(dout, dcls, dtokens);
@@ -33,7 +37,7 @@ Tensor concat_class_token(const Tensor& cls_token, const Tensor& tokens, Tape& t
         cpu::concat_class_token_backward(dout.data<float>(), detail::data_or_null(dcls),
                                          detail::data_or_null(dtokens), batch, n, dim);
       }
-      if (dcls.defined()) cls_grad.accumulate(std::move(dcls));
+      if (dcls.defined()) cls_grad.accumulate(detail::as_dtype(dcls, cls_grad.dtype()));
       if (dtokens.defined()) tokens_grad.accumulate(std::move(dtokens));
     });
   }
@@ -42,11 +46,11 @@ Tensor concat_class_token(const Tensor& cls_token, const Tensor& tokens, Tape& t
 
 Tensor select_token(const Tensor& x, std::int64_t index, Tape& tape) {
   constexpr const char* op = "select_token";
-  detail::check_f32(x, op, "x");
+  detail::check_f32_or_cuda_bf16(x, op, "x");
   detail::check_rank(x, 3, op, "x");
   const std::int64_t batch = x.size(0), n = x.size(1), dim = x.size(2);
   VIT_CHECK(0 <= index && index < n, "select_token: index ", index, " is out of range for ", n, " tokens.");
-  Tensor out = Tensor::empty({batch, dim}, DType::f32, x.device());
+  Tensor out = Tensor::empty({batch, dim}, x.dtype(), x.device());
   if (x.device().is_cuda()) {
     cuda_ops::select_token_forward(x, out, index);
   } else {

@@ -39,6 +39,7 @@ struct Tensor::Impl {
 struct GradSlot::State {
   Shape shape;
   Device device;
+  DType dtype = DType::f32;
   bool requires_grad = false;
   bool is_leaf = true;
   Tensor grad;
@@ -178,8 +179,16 @@ Tensor Tensor::to(Device target) const {
 
 Tensor Tensor::to(DType target) const {
   if (target == dtype()) return clone();
-  if (device().is_cuda()) return to(Device::cpu()).to(target).to(device());  // rare: not a step's path
   Tensor out = empty(shape(), target, device());
+  if (device().is_cuda() && dtype() == DType::f32 && target == DType::bf16) {
+    cuda::convert(data<float>(), out.data<bfloat16>(), numel());  // autocast's path
+    return out;
+  }
+  if (device().is_cuda() && dtype() == DType::bf16 && target == DType::f32) {
+    cuda::convert(data<bfloat16>(), out.data<float>(), numel());
+    return out;
+  }
+  if (device().is_cuda()) return to(Device::cpu()).to(target).to(device());  // rare: not a step's path
   const std::int64_t n = numel();
   if (target == DType::f32) {
     const std::vector<float> values = to_vector();
@@ -243,6 +252,7 @@ Tensor& Tensor::set_requires_grad(bool enabled) {
     impl().autograd = std::make_shared<GradSlot::State>();
     impl().autograd->shape = shape();
     impl().autograd->device = device();
+    impl().autograd->dtype = dtype();
   }
   impl().autograd->requires_grad = enabled;
   return *this;
@@ -273,6 +283,11 @@ Device GradSlot::device() const {
   return state_->device;
 }
 
+DType GradSlot::dtype() const {
+  VIT_CHECK(state_ != nullptr, "this tensor does not require grad: it has no gradient slot.");
+  return state_->dtype;
+}
+
 Tensor GradSlot::grad() const { return state_ ? state_->grad : Tensor(); }
 
 void GradSlot::accumulate(const Tensor& gradient) const {
@@ -287,16 +302,22 @@ void GradSlot::accumulate(Tensor&& gradient) const {
   VIT_CHECK(state_ != nullptr, "cannot accumulate a gradient into a tensor that does not require grad.");
   VIT_CHECK(gradient.shape() == state_->shape, "gradient of shape ", shape_str(gradient.shape()),
             " does not match tensor of shape ", shape_str(state_->shape), ".");
-  VIT_CHECK(gradient.dtype() == DType::f32, "gradients are f32, got ", dtype_name(gradient.dtype()), ".");
+  VIT_CHECK(gradient.dtype() == state_->dtype, "gradient of dtype ", dtype_name(gradient.dtype()),
+            " does not match tensor of dtype ", dtype_name(state_->dtype), ".");
   VIT_CHECK(gradient.device() == state_->device, "gradient on ", gradient.device().str(),
             " does not match tensor on ", state_->device.str(), ".");
   if (!state_->grad.defined()) {
     state_->grad = std::move(gradient);
     return;
   }
+  const std::int64_t n = gradient.numel();
+  if (state_->dtype == DType::bf16) {  // activation gradients of bf16 autocast
+    VIT_CHECK(state_->device.is_cuda(), "bf16 gradients accumulate on the cuda device only.");
+    cuda::add_in_place(state_->grad.data<bfloat16>(), gradient.data<bfloat16>(), n);
+    return;
+  }
   float* sum = state_->grad.data<float>();
   const float* add = gradient.data<float>();
-  const std::int64_t n = gradient.numel();
   if (state_->device.is_cuda()) {
     cuda::add_in_place(sum, add, n);
     return;

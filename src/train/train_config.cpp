@@ -70,6 +70,7 @@ void TrainConfig::validate() const {
   VIT_CHECK(lr > 0.0f, "--lr must be positive, got ", lr, ".");
   VIT_CHECK(amp == "off" || amp == "bf16", "--amp must be bf16 or off, got '", amp, "'.");
   VIT_CHECK(device == "cpu" || device == "cuda", "--device must be cpu or cuda, got '", device, "'.");
+  VIT_CHECK(amp == "off" || device == "cuda", "--amp bf16 needs --device cuda (the cpu kernels are f32 only).");
   VIT_CHECK(!(freeze_backbone && backbone_lr_scale != 1.0f),
             "--freeze-backbone and --backbone-lr-scale contradict each other: choose one.");
   VIT_CHECK(backbone_lr_scale >= 0.0f, "--backbone-lr-scale must not be negative.");

@@ -12,12 +12,12 @@ using OpFn = std::function<Tensor(const std::vector<Tensor>& inputs, Tape& tape)
 
 struct OpResult {
   std::vector<float> output;
-  std::vector<std::vector<float>> grads;  // of every f32 input, in order (empty for other dtypes)
+  std::vector<std::vector<float>> grads;  // of every f32 or bf16 input, in order (empty for other dtypes)
 };
 
-// Copies the (cpu) inputs to `device`, marks the f32 ones as requiring grad, runs `op` and its
-// backward from a random upstream gradient drawn from `grad_salt` (the same on every device) and
-// returns everything on the host.
+// Copies the (cpu) inputs to `device`, marks the f32 and bf16 ones as requiring grad, runs `op`
+// and its backward from a random upstream gradient drawn from `grad_salt` (the same on every
+// device, in the output's dtype) and returns everything on the host.
 OpResult run_op(const OpFn& op, const std::vector<Tensor>& inputs, std::uint64_t grad_salt, Device device);
 
 // A random normal cpu tensor drawn from `salt` (the tests' seed + salt).

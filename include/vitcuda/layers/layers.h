@@ -50,7 +50,8 @@ class PatchProjection : public Module {
 class PatchEmbed : public Module {
  public:
   PatchEmbed(int in_channels, int patch, std::int64_t dim, Rng& rng);
-  Tensor forward(const Tensor& images, ForwardContext& ctx) const;
+  // tokens_dtype: f32, or bf16 (cuda) under autocast.
+  Tensor forward(const Tensor& images, ForwardContext& ctx, DType tokens_dtype = DType::f32) const;
   PatchProjection proj;
 };
 

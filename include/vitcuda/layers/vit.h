@@ -16,8 +16,15 @@ class ViT : public nn::Module {
  public:
   explicit ViT(const ViTConfig& config, Device device = Device::cpu(), std::uint64_t init_seed = 0);
 
-  // images [B, C, H, W] f32 -> logits [B, classes]. Dropout and drop-path act only in training mode.
+  // images [B, C, H, W] f32 -> logits [B, classes] f32. Dropout and drop-path act only in training mode.
   Tensor forward(const Tensor& images, Tape& tape);
+
+  // Mixed precision like PyTorch's bf16 autocast: with bf16 (cuda models only) the activations from
+  // the patch embedding to the logits are bf16, matrix products and reductions accumulate in f32,
+  // parameters and their gradients stay f32 (the optimizer's master weights); the logits are
+  // returned as f32. f32 (the default) turns it off.
+  void set_autocast(DType dtype);
+  DType autocast() const { return autocast_; }
 
   void train(bool training = true) { training_ = training; }
   void eval() { training_ = false; }
@@ -47,6 +54,7 @@ class ViT : public nn::Module {
 
  private:
   bool training_ = true;
+  DType autocast_ = DType::f32;
   std::uint64_t dropout_seed_ = 0;
   std::uint64_t forward_count_ = 0;
 };

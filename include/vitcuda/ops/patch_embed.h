@@ -6,6 +6,9 @@ namespace vit {
 // Non-overlapping patch embedding (a stride-P convolution) as im2col + matrix product:
 // images [B, C, H, W] f32, weight [D, C, P, P], bias [D] -> tokens [B, (H/P)*(W/P), D],
 // patches in row-major order of the patch grid (like timm's PatchEmbed with flatten).
-Tensor patch_embed(const Tensor& images, const Tensor& weight, const Tensor& bias, Tape& tape);
+// tokens_dtype bf16 (cuda only) gives bf16 tokens for autocast: the patches and a copy of the
+// weight are rounded to bf16, the products accumulate in f32; the parameter gradients stay f32.
+Tensor patch_embed(const Tensor& images, const Tensor& weight, const Tensor& bias, Tape& tape,
+                   DType tokens_dtype = DType::f32);
 
 }  // namespace vit

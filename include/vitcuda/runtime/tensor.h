@@ -48,6 +48,7 @@ class GradSlot {
   bool requires_grad() const;
   const Shape& shape() const;
   Device device() const;                       // where its tensor, and so its gradient, lives
+  DType dtype() const;                         // its tensor's, and so its gradient's, dtype
   Tensor grad() const;                         // undefined until something accumulated
   void accumulate(const Tensor& gradient) const;  // copies on first use
   void accumulate(Tensor&& gradient) const;       // takes ownership of a fresh gradient
@@ -101,7 +102,7 @@ class Tensor {
   Tensor slice(std::int64_t begin, std::int64_t end) const;  // rows [begin, end) of dim 0
 
   Tensor clone() const;
-  Tensor to(DType dtype) const;  // f32 <-> bf16, i32/u8 -> f32
+  Tensor to(DType dtype) const;  // a copy as f32 <-> bf16 (on either device), i32/u8 -> f32
   Tensor to(Device device) const;  // a copy on `device` (the tensor itself when already there)
   void copy_from(const Tensor& source);  // same shape and dtype; overwrites this tensor's data
   void fill(float value);

@@ -79,8 +79,11 @@ __global__ void tanh_backward_kernel(const T* __restrict__ y, const T* __restric
   }
 }
 
-__global__ void accumulate_kernel(float* __restrict__ sum, const float* __restrict__ add, std::int64_t n) {
-  for (std::int64_t i = first_index(); i < n; i += grid_stride()) sum[i] += add[i];
+template <typename T>
+__global__ void accumulate_kernel(T* __restrict__ sum, const T* __restrict__ add, std::int64_t n) {
+  for (std::int64_t i = first_index(); i < n; i += grid_stride()) {
+    sum[i] = from_float<T>(to_float(sum[i]) + to_float(add[i]));
+  }
 }
 
 template <typename In, typename Out>
@@ -144,15 +147,18 @@ void tanh_backward(const T* y, const T* dy, T* dx, std::int64_t n, cudaStream_t 
          device_ptr(y), device_ptr(dy), device_ptr(dx), n);
 }
 
-void accumulate(float* sum, const float* add, std::int64_t n, cudaStream_t stream) {
+template <typename T>
+void accumulate(T* sum, const T* add, std::int64_t n, cudaStream_t stream) {
   if (n == 0) return;
-  launch(accumulate_kernel, grid_for(n, kBlock), kBlock, 0, stream, sum, add, n);
+  launch(accumulate_kernel<typename DeviceTypeOf<T>::type>, grid_for(n, kBlock), kBlock, 0, stream, device_ptr(sum),
+         device_ptr(add), n);
 }
 
 #define VIT_INSTANTIATE(T)                                                                                    \
   template void tanh_forward<T>(const T*, T*, std::int64_t, cudaStream_t);                                   \
   template void tanh_backward<T>(const T*, const T*, T*, std::int64_t, cudaStream_t);                        \
   template void add_forward<T>(const T*, const T*, T*, std::int64_t, std::int64_t, cudaStream_t);            \
+  template void accumulate<T>(T*, const T*, std::int64_t, cudaStream_t);                                      \
   template void add_backward_broadcast<T>(const T*, float*, std::int64_t, std::int64_t, cudaStream_t);        \
   template void bias_gelu_forward<T>(const T*, const float*, T*, std::int64_t, std::int64_t, cudaStream_t);   \
   template void bias_gelu_backward<T>(const T*, const float*, const T*, T*, float*, std::int64_t, std::int64_t, \

@@ -36,7 +36,8 @@ void tanh_forward(const T* x, T* y, std::int64_t n, cudaStream_t stream);
 template <typename T>
 void tanh_backward(const T* y, const T* dy, T* dx, std::int64_t n, cudaStream_t stream);
 
-// sum[i] += add[i] (gradient accumulation, float32).
-void accumulate(float* sum, const float* add, std::int64_t n, cudaStream_t stream);
+// sum[i] += add[i] (gradient accumulation; float32 arithmetic).
+template <typename T>
+void accumulate(T* sum, const T* add, std::int64_t n, cudaStream_t stream);
 
 }  // namespace vit::cuda

@@ -1,10 +1,12 @@
-// CUDA paths of add, gelu, tanh, dropout and drop_path. GELU runs the fused bias+GELU kernel
-// without a bias, over the tensor as [numel / last dim, last dim].
+// CUDA paths of add, gelu, tanh, dropout and drop_path, for f32 or bf16 tensors (the dtype of
+// the first argument picks the kernel). GELU runs the fused bias+GELU kernel without a bias, over
+// the tensor as [numel / last dim, last dim].
 #include "kernels/cuda/elementwise.h"
 
 #include "kernels/cuda/dropout.h"
 #include "ops/cuda/compute_stream.h"
 #include "ops/cuda/ops_cuda.h"
+#include "ops/cuda/storage_type.h"
 
 namespace vit::cuda_ops {
 
@@ -15,46 +17,70 @@ std::int64_t last_dim(const Tensor& t) { return t.ndim() > 0 ? std::max<std::int
 }  // namespace
 
 void add_forward(const Tensor& a, const Tensor& b, const Tensor& out) {
-  cuda::add_forward<float>(a.data<float>(), b.data<float>(), out.data<float>(), a.numel(), b.numel(),
-                           compute_stream());
+  with_storage_type(a.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    cuda::add_forward<T>(a.data<T>(), b.data<T>(), out.data<T>(), a.numel(), b.numel(), compute_stream());
+  });
 }
 
 void add_backward_broadcast(const Tensor& dout, const Tensor& db) {
-  cuda::add_backward_broadcast<float>(dout.data<float>(), db.data<float>(), dout.numel(), db.numel(),
-                                      compute_stream());
+  with_storage_type(dout.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    cuda::add_backward_broadcast<T>(dout.data<T>(), db.data<float>(), dout.numel(), db.numel(), compute_stream());
+  });
 }
 
 void gelu_forward(const Tensor& x, const Tensor& y) {
   const std::int64_t cols = last_dim(x);
-  cuda::bias_gelu_forward<float>(x.data<float>(), nullptr, y.data<float>(), x.numel() / cols, cols,
-                                 compute_stream());
+  with_storage_type(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    cuda::bias_gelu_forward<T>(x.data<T>(), nullptr, y.data<T>(), x.numel() / cols, cols, compute_stream());
+  });
 }
 
 void gelu_backward(const Tensor& x, const Tensor& dy, const Tensor& dx) {
   const std::int64_t cols = last_dim(x);
-  cuda::bias_gelu_backward<float>(x.data<float>(), nullptr, dy.data<float>(), dx.data<float>(), nullptr,
-                                  x.numel() / cols, cols, compute_stream());
+  with_storage_type(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    cuda::bias_gelu_backward<T>(x.data<T>(), nullptr, dy.data<T>(), dx.data<T>(), nullptr, x.numel() / cols, cols,
+                                compute_stream());
+  });
 }
 
 void tanh_forward(const Tensor& x, const Tensor& y) {
-  cuda::tanh_forward<float>(x.data<float>(), y.data<float>(), x.numel(), compute_stream());
+  with_storage_type(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    cuda::tanh_forward<T>(x.data<T>(), y.data<T>(), x.numel(), compute_stream());
+  });
 }
 
 void tanh_backward(const Tensor& y, const Tensor& dy, const Tensor& dx) {
-  cuda::tanh_backward<float>(y.data<float>(), dy.data<float>(), dx.data<float>(), y.numel(), compute_stream());
+  with_storage_type(y.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    cuda::tanh_backward<T>(y.data<T>(), dy.data<T>(), dx.data<T>(), y.numel(), compute_stream());
+  });
 }
 
 void dropout_forward(const Tensor& x, const Tensor& y, float p, std::uint64_t seed) {
-  cuda::dropout_forward<float>(x.data<float>(), y.data<float>(), x.numel(), p, seed, compute_stream());
+  with_storage_type(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    cuda::dropout_forward<T>(x.data<T>(), y.data<T>(), x.numel(), p, seed, compute_stream());
+  });
 }
 
 void dropout_backward(const Tensor& dy, const Tensor& dx, float p, std::uint64_t seed) {
-  cuda::dropout_backward<float>(dy.data<float>(), dx.data<float>(), dy.numel(), p, seed, compute_stream());
+  with_storage_type(dy.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    cuda::dropout_backward<T>(dy.data<T>(), dx.data<T>(), dy.numel(), p, seed, compute_stream());
+  });
 }
 
 void drop_path_forward(const Tensor& x, const Tensor& y, float p, std::uint64_t seed) {
   const std::int64_t rows = x.size(0), row_size = x.numel() / std::max<std::int64_t>(rows, 1);
-  cuda::drop_path_forward<float>(x.data<float>(), y.data<float>(), rows, row_size, p, seed, compute_stream());
+  with_storage_type(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    cuda::drop_path_forward<T>(x.data<T>(), y.data<T>(), rows, row_size, p, seed, compute_stream());
+  });
 }
 
 }  // namespace vit::cuda_ops

@@ -1,10 +1,12 @@
-// CUDA paths of layer_norm and attention; their backward kernels need scratch memory, taken from
-// the caching allocator as a cuda tensor for the duration of the call.
+// CUDA paths of layer_norm and attention, for f32 or bf16 activations (gamma, beta, mean, rstd
+// and lse stay f32); their backward kernels need scratch memory, taken from the caching allocator
+// as a cuda tensor for the duration of the call.
 #include "kernels/cuda/attention.h"
 
 #include "kernels/cuda/layernorm.h"
 #include "ops/cuda/compute_stream.h"
 #include "ops/cuda/ops_cuda.h"
+#include "ops/cuda/storage_type.h"
 #include "ops/op_checks.h"
 
 namespace vit::cuda_ops {
@@ -14,9 +16,11 @@ using detail::data_or_null;
 void layernorm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta, const Tensor& y,
                        const Tensor& mean, const Tensor& rstd, float eps) {
   const std::int64_t dim = x.size(-1);
-  cuda::layernorm_forward<float>(x.data<float>(), gamma.data<float>(), beta.data<float>(), y.data<float>(),
-                                 mean.data<float>(), rstd.data<float>(), x.numel() / dim, dim, eps,
-                                 compute_stream());
+  with_storage_type(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    cuda::layernorm_forward<T>(x.data<T>(), gamma.data<float>(), beta.data<float>(), y.data<T>(),
+                               mean.data<float>(), rstd.data<float>(), x.numel() / dim, dim, eps, compute_stream());
+  });
 }
 
 void layernorm_backward(const Tensor& x, const Tensor& gamma, const Tensor& mean, const Tensor& rstd,
@@ -24,21 +28,30 @@ void layernorm_backward(const Tensor& x, const Tensor& gamma, const Tensor& mean
   const std::int64_t dim = x.size(-1), rows = x.numel() / dim;
   const Tensor workspace = Tensor::empty(
       {static_cast<std::int64_t>(cuda::layernorm_backward_workspace(rows, dim))}, DType::f32, x.device());
-  cuda::layernorm_backward<float>(x.data<float>(), gamma.data<float>(), mean.data<float>(), rstd.data<float>(),
-                                  dy.data<float>(), data_or_null(dx), data_or_null(dgamma), data_or_null(dbeta),
-                                  rows, dim, workspace.data<float>(), compute_stream());
+  with_storage_type(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    cuda::layernorm_backward<T>(x.data<T>(), gamma.data<float>(), mean.data<float>(), rstd.data<float>(),
+                                dy.data<T>(), data_or_null<T>(dx), data_or_null(dgamma), data_or_null(dbeta), rows,
+                                dim, workspace.data<float>(), compute_stream());
+  });
 }
 
 void attention_forward(const Tensor& qkv, const Tensor& out, const Tensor& lse, const cpu::AttentionShape& s) {
-  cuda::attention_forward<float>(qkv.data<float>(), out.data<float>(), lse.data<float>(), s, compute_stream());
+  with_storage_type(qkv.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    cuda::attention_forward<T>(qkv.data<T>(), out.data<T>(), lse.data<float>(), s, compute_stream());
+  });
 }
 
 void attention_backward(const Tensor& qkv, const Tensor& out, const Tensor& lse, const Tensor& dout,
                         const Tensor& dqkv, const cpu::AttentionShape& s) {
   const Tensor workspace = Tensor::empty({static_cast<std::int64_t>(cuda::attention_backward_workspace(s))},
                                          DType::f32, qkv.device());
-  cuda::attention_backward<float>(qkv.data<float>(), out.data<float>(), lse.data<float>(), dout.data<float>(),
-                                  dqkv.data<float>(), workspace.data<float>(), s, compute_stream());
+  with_storage_type(qkv.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    cuda::attention_backward<T>(qkv.data<T>(), out.data<T>(), lse.data<float>(), dout.data<T>(), dqkv.data<T>(),
+                                workspace.data<float>(), s, compute_stream());
+  });
 }
 
 }  // namespace vit::cuda_ops

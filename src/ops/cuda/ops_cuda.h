@@ -1,6 +1,7 @@
 #pragma once
 // The CUDA paths of the ops (src/ops/cuda/*.cpp, built with VIT_CUDA=ON or SIM): each takes the
-// op's already checked tensors, all f32 on cuda, and launches the kernels of src/kernels/cuda/ on
+// op's already checked tensors on cuda, activations f32 or bf16 (one dtype per call; parameters,
+// parameter gradients and saved statistics f32), and launches the kernels of src/kernels/cuda/ on
 // the compute stream. Same contracts as the CPU kernels the ops call on cpu tensors (outputs
 // overwritten, an undefined gradient tensor skips that gradient); where the CUDA kernel saves
 // something else for its backward (attention's log-sum-exp) the signature says so.

@@ -17,5 +17,8 @@ void zero_bytes(void* destination, std::size_t bytes) {
 }
 
 void add_in_place(float* sum, const float* add, std::int64_t n) { accumulate(sum, add, n, nullptr); }
+void add_in_place(bfloat16* sum, const bfloat16* add, std::int64_t n) { accumulate(sum, add, n, nullptr); }
+void convert(const float* from, bfloat16* to, std::int64_t n) { cast(from, to, n, nullptr); }
+void convert(const bfloat16* from, float* to, std::int64_t n) { cast(from, to, n, nullptr); }
 
 }  // namespace vit::cuda

@@ -1,11 +1,13 @@
 #pragma once
 // What Tensor (src/runtime/tensor.cpp) needs from the CUDA backend besides memory: copies between
-// any two devices and gradient accumulation on the device. All on the one compute stream.
+// any two devices, gradient accumulation and f32 <-> bf16 conversion on the device. All on the one
+// compute stream.
 #include <cstddef>
 #include <cstdint>
 
 #include "runtime/cuda_backend.h"
 #include "vitcuda/runtime/device.h"
+#include "vitcuda/runtime/dtype.h"
 
 namespace vit::cuda {
 
@@ -15,7 +17,11 @@ namespace vit::cuda {
 // usable by the host (copies to the host wait for the device).
 VIT_CUDA_FN(void copy_bytes(void* destination, Device to, const void* source, Device from, std::size_t bytes))
 VIT_CUDA_FN(void zero_bytes(void* destination, std::size_t bytes))
-VIT_CUDA_FN(void add_in_place(float* sum, const float* add, std::int64_t n))  // sum += add, device pointers
+// sum += add and dtype conversions (rounding to nearest even), on device pointers.
+VIT_CUDA_FN(void add_in_place(float* sum, const float* add, std::int64_t n))
+VIT_CUDA_FN(void add_in_place(bfloat16* sum, const bfloat16* add, std::int64_t n))
+VIT_CUDA_FN(void convert(const float* from, bfloat16* to, std::int64_t n))
+VIT_CUDA_FN(void convert(const bfloat16* from, float* to, std::int64_t n))
 #pragma GCC diagnostic pop
 
 }  // namespace vit::cuda
