@@ -108,7 +108,7 @@ void load_weights(ViT& model, const std::string& path) {
 
 void save_weights(const ViT& model, const std::string& path, const std::map<std::string, std::string>& metadata) {
   std::map<std::string, Tensor> tensors;
-  for (const nn::NamedTensor& p : model.named_parameters()) tensors[p.name] = p.tensor;
+  for (const nn::NamedTensor& p : model.named_parameters()) tensors[p.name] = p.tensor.to(Device::cpu());
   save_safetensors(path, tensors, metadata);
 }
 

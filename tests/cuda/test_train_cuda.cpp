@@ -6,16 +6,21 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <filesystem>
 #include <functional>
 #include <memory>
 
 #include "kernel_check.h"
 #include "op_compare.h"
 #include "../tiny_vit.h"
+#include "../train_run_fixtures.h"
+#include "vitcuda/train/checkpoint.h"
+#include "vitcuda/train/trainer.h"
 #include "vitcuda/vitcuda.h"
 
 using namespace vit;
 using namespace vit::cuda::testing;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -61,6 +66,56 @@ Run train(Device device, const MakeOptimizer& make_optimizer, int steps, float c
   }
   run.params = model.named_parameters();
   return run;
+}
+
+// train::run on cuda: 2 epochs straight and 1 + --resume end bitwise equal; best and last load
+// into a cuda model and optimizer as saved, and serve --eval-only and --pretrained.
+void check_run_and_resume(const std::string& amp) {
+  const fs::path data = testing::make_image_folder("vit_cuda_train_run_data_" + amp);
+  const fs::path base = fs::temp_directory_path() / ("vit_cuda_train_runs_" + amp);
+  fs::remove_all(base);
+  const auto config = [&](const std::string& name) {
+    train::TrainConfig c = testing::tiny_run(data, base / name);
+    c.device = "cuda";
+    c.amp = amp;
+    c.batch_size = 6;  // 2 steps per epoch: the interpreter is slow
+    return c;
+  };
+
+  REQUIRE(train::run(config("straight")) == 0);
+  train::TrainConfig first = config("resumed");
+  first.epochs = 1;
+  REQUIRE(train::run(first) == 0);
+  train::TrainConfig second = config("resumed");
+  second.resume = (base / "resumed").string();
+  REQUIRE(train::run(second) == 0);
+  CHECK(testing::weights_of(base / "resumed" / "last.safetensors") ==
+        testing::weights_of(base / "straight" / "last.safetensors"));
+
+  for (const std::string name : {"best", "last"}) {
+    INFO(name);
+    const fs::path weights = base / "straight" / (name + ".safetensors");
+    ViT model(config(name).model_config(2), Device::cuda());
+    optim::AdamW optimizer(model.named_parameters(), {});
+    CHECK(train::load_checkpoint(weights, model, optimizer).epoch >= 1);
+    std::map<std::string, Tensor> params;
+    for (const nn::NamedTensor& p : model.named_parameters()) {
+      CHECK(p.tensor.device() == Device::cuda());
+      params[p.name] = p.tensor;
+    }
+    CHECK(testing::values_of(params) == testing::weights_of(weights));
+    CHECK(testing::values_of(optimizer.state()) ==
+          testing::weights_of(base / "straight" / (name + ".optim.safetensors")));
+
+    train::TrainConfig evaluate = config("eval_" + name);
+    evaluate.resume = weights.string();
+    evaluate.eval_only = true;
+    CHECK(train::run(evaluate) == 0);
+    train::TrainConfig fine_tune = config("pretrained_" + name);
+    fine_tune.pretrained = weights.string();
+    fine_tune.eval_only = true;
+    CHECK(train::run(fine_tune) == 0);
+  }
 }
 
 void check_same_training(const MakeOptimizer& make_optimizer, int steps, float clip) {
@@ -111,4 +166,12 @@ TEST_CASE("cuda model: images on another device than the model are refused", "[c
   Tape tape;
   CHECK_THROWS_WITH(model.forward(Tensor::zeros({1, 3, 8, 8}), tape),
                     Catch::Contains("patch_embed: argument 'weight' is on cuda:0 but 'images' is on cpu"));
+}
+
+TEST_CASE("cuda train run: checkpoints save from the device and resume bitwise", "[cuda][train]") {
+  check_run_and_resume("off");
+}
+
+TEST_CASE("cuda train run: bf16 autocast saves and resumes bitwise", "[cuda][train][amp]") {
+  check_run_and_resume("bf16");
 }

@@ -21,7 +21,8 @@ struct PretrainedReport {
 
 PretrainedReport load_pretrained(ViT& model, const std::string& path, Rng& head_rng);
 
-// Exact load (resume, prediction): every parameter present with the same shape.
+// Exact load (resume, prediction): every parameter present with the same shape. Both work on a
+// model on either device (the file's values are copied in, the parameters copied out).
 void load_weights(ViT& model, const std::string& path);
 void save_weights(const ViT& model, const std::string& path,
                   const std::map<std::string, std::string>& metadata = {});
