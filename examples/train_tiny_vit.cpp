@@ -1,6 +1,6 @@
-// Placeholder main job until vit_train lands: trains a tiny ViT with AdamW on random images with
-// fixed random labels and prints the loss and accuracy as it memorises them. It shows the
-// library's model, autograd and optimizer working end to end; it learns nothing real.
+// The library API end to end, without vit_train: trains a tiny ViT with AdamW on random images
+// with fixed random labels and prints the loss and accuracy as it memorises them. It shows the
+// model, autograd and optimizer cycle a program of its own would write; it learns nothing real.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
