@@ -28,6 +28,9 @@ const std::vector<OpCase>& op_cases() {
       {"select_token", 0.0, [](const OpInputs& in, Tape& t) {
          return select_token(in["x"], static_cast<std::int64_t>(in.number("index")), t);
        }},
+      {"mean_tokens", 1e-6, [](const OpInputs& in, Tape& t) {
+         return mean_tokens(in["x"], static_cast<std::int64_t>(in.number("first")), t);
+       }},
       {"add", 1e-7, [](const OpInputs& in, Tape& t) { return add(in["a"], in["b"], t); }},
       {"add_broadcast", 1e-7, [](const OpInputs& in, Tape& t) { return add(in["a"], in["b"], t); }},
       {"layer_norm", 1e-6, [](const OpInputs& in, Tape& t) {

@@ -34,7 +34,7 @@ TEST_CASE("ops match PyTorch forward and backward", "[ops][golden]") {
 }
 
 TEST_CASE("every golden file in the registry exists and has gradients", "[ops][golden]") {
-  CHECK(op_cases().size() == 16);
+  CHECK(op_cases().size() == 17);
   for (const OpCase& op : op_cases()) {
     const SafetensorsFile golden = load_golden(op.name);
     CHECK(golden.tensors.count("out") == 1);

@@ -75,3 +75,26 @@ TEST_CASE("train run: bad input is one clear sentence", "[train]") {
   CHECK_THROWS_WITH(train::TrainConfig::from_json(R"({"batchsize": 3})", train::TrainConfig{}),
                     Catch::Contains("unknown key 'batchsize'"));
 }
+
+TEST_CASE("train run: --global-pool avg reaches the model and config.json", "[train][global_pool]") {
+  const fs::path data = make_image_folder("vit_train_avg_data"), out = fs::temp_directory_path() / "vit_train_avg_out";
+  fs::remove_all(out);
+  train::TrainConfig c = tiny_run(data, out);
+  c.epochs = 1;
+  CHECK(c.global_pool == "token");
+  CHECK(c.model_config(2).global_pool == "token");
+  c.global_pool = "avg";
+  CHECK(c.model_config(2).global_pool == "avg");
+  REQUIRE(train::run(c) == 0);
+  std::ifstream in(out / "config.json");
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK_THAT(text, Catch::Contains(R"("global_pool": "avg")"));
+  CHECK(train::TrainConfig::from_json(text, train::TrainConfig{}).global_pool == "avg");
+  const auto tensors = load_safetensors((out / "last.safetensors").string()).tensors;
+  CHECK(tensors.count("fc_norm.weight") == 1);
+  CHECK(tensors.count("norm.weight") == 0);
+  // A config.json from before the flag reads as the token model.
+  CHECK(train::TrainConfig::from_json("{}", train::TrainConfig{}).global_pool == "token");
+  c.global_pool = "max";
+  CHECK_THROWS_WITH(train::run(c), Catch::Contains("--global-pool must be token or avg, got 'max'"));
+}

@@ -34,6 +34,38 @@ TEST_CASE("vit: a timm checkpoint gives timm's logits loss and gradients", "[vit
   }
 }
 
+TEST_CASE("vit: a timm global_pool='avg' checkpoint gives timm's logits loss and gradients", "[vit][golden][global_pool]") {
+  const SafetensorsFile golden = load_safetensors(golden_path("vit_tiny_timm_avg"));
+  ViTConfig config = tiny_config(golden);
+  config.global_pool = golden.metadata.at("global_pool");
+  REQUIRE(config.global_pool == "avg");
+  ViT model(config);
+  Rng rng(0);
+  const PretrainedReport report = load_pretrained(model, golden_path("vit_tiny_timm_avg_weights"), rng);
+  CHECK(report.loaded.size() == model.named_parameters().size());
+  CHECK(report.reinitialized.empty());
+  CHECK(report.unused.empty());  // timm's avg model has fc_norm.* and no norm.* either
+
+  model.eval();
+  Tape tape;
+  const Tensor logits = model.forward(golden.at("in.images"), tape);
+  const double logits_error = relative_error(logits, golden.at("out"));
+  CHECK(logits_error < 1e-5);
+  const Tensor loss = cross_entropy(logits, golden.at("in.labels"), std::stof(golden.metadata.at("label_smoothing")), tape);
+  CHECK(loss.item() == Approx(golden.at("loss").item()).epsilon(1e-5));
+
+  tape.backward(loss);
+  double worst_gradient = 0.0;
+  for (const nn::NamedTensor& p : model.named_parameters()) {
+    INFO("gradient of " << p.name);
+    REQUIRE(p.tensor.grad().defined());
+    const double error = relative_error(p.tensor.grad(), golden.at("grad." + p.name));
+    worst_gradient = std::max(worst_gradient, error);
+    CHECK(error < 1e-4);
+  }
+  WARN("timm avg pool: logits error " << logits_error << ", worst gradient error " << worst_gradient);
+}
+
 TEST_CASE("vit: a torchvision checkpoint with pre-logits gives torchvision's logits", "[vit][golden]") {
   const SafetensorsFile golden = load_safetensors(golden_path("vit_tiny_torchvision"));
   ViTConfig config = tiny_config(golden);

@@ -91,6 +91,12 @@ def select_token():
 
 
 @case
+def mean_tokens():
+    # timm's global_pool='avg': x[:, num_prefix_tokens:].mean(dim=1), odd sizes.
+    return dict(x=torch.randn(3, 7, 5)), lambda x: x[:, 1:].mean(dim=1), {"first": 1}
+
+
+@case
 def add():
     return dict(a=torch.randn(2, 3, 5), b=torch.randn(2, 3, 5)), lambda a, b: a + b, {}
 

@@ -5,6 +5,9 @@ loss and gradients, 10 optimizer steps, and timm's position-embedding resampling
 Files (in tests/golden/):
   vit_tiny_timm_weights.safetensors         a timm state_dict, as a user's checkpoint would be
   vit_tiny_timm.safetensors                 in.images, in.labels, out (logits), loss, grad.<param>
+  vit_tiny_timm_avg_weights.safetensors,
+  vit_tiny_timm_avg.safetensors             the same with global_pool='avg' (mean of the patch
+                                            tokens, fc_norm instead of norm)
   vit_tiny_torchvision_weights.safetensors  a torchvision vit state_dict (with pre-logits)
   vit_tiny_torchvision.safetensors          in.images, out (logits)
   adamw_steps.safetensors, sgd_steps.safetensors
@@ -53,11 +56,11 @@ def randomize(model):
     return model.double()
 
 
-def timm_model():
+def timm_model(global_pool="token"):
     c = CONFIG
     return randomize(VisionTransformer(img_size=c["image_size"], patch_size=c["patch_size"], in_chans=3,
                                        num_classes=c["classes"], embed_dim=c["dim"], depth=c["depth"],
-                                       num_heads=c["heads"], mlp_ratio=c["mlp_ratio"]))
+                                       num_heads=c["heads"], mlp_ratio=c["mlp_ratio"], global_pool=global_pool))
 
 
 def batch():
@@ -70,16 +73,18 @@ def state_dict_f32(model):
     return {k: v.float() for k, v in model.state_dict().items()}
 
 
-def timm_forward_backward(out_dir):
-    model = timm_model()
+def timm_forward_backward(out_dir, global_pool="token"):
+    model = timm_model(global_pool)
+    assert (global_pool == "avg") == isinstance(model.norm, torch.nn.Identity)
     images, labels = batch()
     logits = model(images.double())
     loss = F.cross_entropy(logits, labels.long(), label_smoothing=SMOOTHING)
     loss.backward()
     tensors = {"in.images": images, "in.labels": labels, "out": logits.float(), "loss": loss.float().reshape(1)}
     tensors |= {f"grad.{n}": p.grad.float() for n, p in model.named_parameters()}
-    write_safetensors(out_dir / "vit_tiny_timm_weights.safetensors", state_dict_f32(model), {})
-    write_safetensors(out_dir / "vit_tiny_timm.safetensors", tensors, metadata())
+    name = "vit_tiny_timm" if global_pool == "token" else f"vit_tiny_timm_{global_pool}"
+    write_safetensors(out_dir / f"{name}_weights.safetensors", state_dict_f32(model), {})
+    write_safetensors(out_dir / f"{name}.safetensors", tensors, metadata() | ({} if global_pool == "token" else {"global_pool": global_pool}))
     return model
 
 
@@ -153,6 +158,8 @@ def main():
     optimizer_steps(out_dir, "sgd_steps", sgd, clip_norm=0.5)
     torch.manual_seed(2)
     pos_embed_resample(out_dir)
+    torch.manual_seed(3)
+    timm_forward_backward(out_dir, global_pool="avg")
     for path in sorted(out_dir.glob("*")):
         if path.stem.startswith(("vit_tiny", "adamw", "sgd", "pos_embed")):
             print(f"{path}  {path.stat().st_size} bytes")

@@ -56,6 +56,8 @@ void add_flags(CLI::App& app, vit::train::TrainConfig& c) {
   app.add_flag("--freeze-backbone", c.freeze_backbone, "train only the head (and pre-logits)");
   app.add_option("--backbone-lr-scale", c.backbone_lr_scale, "backbone learning rate as a fraction of --lr");
   app.add_flag("--has-logits", c.has_logits, "add the pre-logits layer (Linear + Tanh) before the head");
+  app.add_option("--global-pool", c.global_pool,
+                 "head features: token (class token, final norm) or avg (mean of the patch tokens, then fc_norm)");
   app.add_option("--label-smoothing", c.label_smoothing);
   app.add_option("--drop", c.drop_rate, "dropout rate");
   app.add_option("--drop-path", c.drop_path, "stochastic depth rate");

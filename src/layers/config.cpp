@@ -65,6 +65,8 @@ void ViTConfig::validate() const {
   VIT_CHECK(drop_rate >= 0.0f && drop_rate < 1.0f, "drop rate must be in [0, 1), got ", drop_rate, ".");
   VIT_CHECK(drop_path_rate >= 0.0f && drop_path_rate < 1.0f, "drop-path rate must be in [0, 1), got ",
             drop_path_rate, ".");
+  VIT_CHECK(global_pool == "token" || global_pool == "avg", "global pool must be 'token' or 'avg', got '",
+            global_pool, "'.");
 }
 
 }  // namespace vit

@@ -55,6 +55,17 @@ std::string mismatch(const std::string& path, const std::string& name, const Ten
                         " (is the checkpoint for another model size?).");
 }
 
+// For a missing norm.* / fc_norm.*: the file pools the other way.
+std::string pool_hint(const NamedFile& file, const std::string& name) {
+  if (name.rfind("norm.", 0) == 0 && file.tensors.count("fc_norm.weight")) {
+    return " (it has fc_norm: it was trained with global_pool 'avg')";
+  }
+  if (name.rfind("fc_norm.", 0) == 0 && file.tensors.count("norm.weight")) {
+    return " (it has norm, not fc_norm: it was trained with global_pool 'token')";
+  }
+  return "";
+}
+
 }  // namespace
 
 PretrainedReport load_pretrained(ViT& model, const std::string& path, Rng& head_rng) {
@@ -79,8 +90,16 @@ PretrainedReport load_pretrained(ViT& model, const std::string& path, Rng& head_
       continue;
     }
     auto it = file.tensors.find(p.name);
-    VIT_CHECK(it != file.tensors.end(), "'", path, "' has no tensor '", p.name,
-              "': is it a ", file.format, " ViT checkpoint of this model?");
+    // A token-pooled checkpoint (norm.*, no fc_norm.*) fine-tunes an average-pooled model with a
+    // fresh fc_norm, as MAE's fine-tuning does; its norm.* is left unused.
+    if (it == file.tensors.end() && p.name.rfind("fc_norm.", 0) == 0 && !file.tensors.count("fc_norm.weight") &&
+        !file.tensors.count("fc_norm.bias")) {
+      p.tensor.copy_from(Tensor::full(p.tensor.shape(), p.name == "fc_norm.weight" ? 1.0f : 0.0f));
+      report.reinitialized.push_back(p.name);
+      continue;
+    }
+    VIT_CHECK(it != file.tensors.end(), "'", path, "' has no tensor '", p.name, "': is it a ", file.format,
+              " ViT checkpoint of this model?", pool_hint(file, p.name));
     Tensor value = it->second;
     if (p.name == "pos_embed" && value.shape() != p.tensor.shape() && value.ndim() == 3 &&
         value.size(2) == p.tensor.size(2)) {
@@ -100,7 +119,8 @@ void load_weights(ViT& model, const std::string& path) {
   NamedFile file = read_timm_named(path);
   for (nn::NamedTensor& p : model.named_parameters()) {
     auto it = file.tensors.find(p.name);
-    VIT_CHECK(it != file.tensors.end(), "'", path, "' has no tensor '", p.name, "' for this model.");
+    VIT_CHECK(it != file.tensors.end(), "'", path, "' has no tensor '", p.name, "' for this model",
+              pool_hint(file, p.name), ".");
     VIT_CHECK(it->second.shape() == p.tensor.shape(), mismatch(path, p.name, it->second, p.tensor));
     p.tensor.copy_from(it->second);
   }

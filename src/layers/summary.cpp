@@ -48,7 +48,12 @@ ModelSummary summarize(const ViT& model, std::int64_t batch_size) {
     row(2, prefix + ".norm2", "LayerNorm", {b, t, d}, count(block.norm2), 0);
     row(2, prefix + ".mlp", "Mlp", {b, t, d}, count(block.mlp), mlp_mult_adds);
   }
-  row(1, "norm", "LayerNorm", {b, t, d}, count(model.norm), 0);
+  if (c.avg_pool()) {
+    row(1, "pool", "MeanPatchTokens", {b, d}, 0, 0);
+    row(1, "fc_norm", "LayerNorm", {b, d}, count(model.fc_norm), 0);
+  } else {
+    row(1, "norm", "LayerNorm", {b, t, d}, count(model.norm), 0);
+  }
   if (model.pre_logits) {
     row(1, "pre_logits", "Linear+Tanh", {b, c.representation_size}, count(*model.pre_logits), b * d * c.representation_size);
   }
@@ -66,7 +71,9 @@ ModelSummary summarize(const ViT& model, std::int64_t batch_size) {
   // the attention probabilities (heads x T) and the LayerNorm statistics (4 per token). The
   // projection and fc2 outputs are freed after the forward: their backward needs no values.
   const double per_block = static_cast<double>(t) * (8 * d + 2 * m + static_cast<std::int64_t>(c.heads) * t + 4);
-  const double embedding = static_cast<double>(n) * (patch_features + d) + 3.0 * t * d + 2.0 * d;
+  // Average pooling drops the final norm's [T, D] output and keeps fc_norm's input instead.
+  const double embedding = static_cast<double>(n) * (patch_features + d) +
+                           (c.avg_pool() ? 2.0 * t * d + 3.0 * d : 3.0 * t * d + 2.0 * d);
   s.activation_bytes = 4.0 * b * (per_block * c.depth + embedding);
   s.input_bytes = 4.0 * b * c.in_channels * c.image_size * c.image_size;
   return s;

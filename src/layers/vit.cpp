@@ -23,6 +23,7 @@ ViT::ViT(const ViTConfig& config, Device device, std::uint64_t init_seed)
       init_rng_(init_seed),
       patch_embed(config.in_channels, config.patch_size, config.dim, init_rng_),
       norm(config.dim),
+      fc_norm(config.dim),
       head(config.head_features(), config.num_classes, init_rng_) {
   Rng& rng = init_rng_;
   cls_token = Tensor::randn({1, 1, config.dim}, rng, 1e-6f);
@@ -36,7 +37,8 @@ ViT::ViT(const ViTConfig& config, Device device, std::uint64_t init_seed)
                                                  config.drop_rate, drop_path, rng));
     register_module("blocks." + std::to_string(i), *blocks.back());
   }
-  register_module("norm", norm);
+  // timm: norm is Identity and fc_norm a LayerNorm when pooling by average, the reverse for the token.
+  register_module(config.avg_pool() ? "fc_norm" : "norm", config.avg_pool() ? fc_norm : norm);
   if (config.representation_size > 0) {
     pre_logits = std::make_unique<PreLogits>(config.dim, config.representation_size, rng);
     register_module("pre_logits", *pre_logits);
@@ -58,7 +60,8 @@ Tensor ViT::forward(const Tensor& images, Tape& tape) {
   x = add(x, pos_embed, tape);
   if (training_ && config_.drop_rate > 0.0f) x = dropout(x, config_.drop_rate, ctx.next_seed(), tape);
   for (const auto& block : blocks) x = block->forward(x, ctx);
-  Tensor features = select_token(norm.forward(x, ctx), 0, tape);
+  Tensor features = config_.avg_pool() ? fc_norm.forward(mean_tokens(x, 1, tape), ctx)
+                                       : select_token(norm.forward(x, ctx), 0, tape);
   if (pre_logits) features = vit::tanh(pre_logits->fc.forward(features, ctx), tape);
   return cast(head.forward(features, ctx), DType::f32, tape);
 }

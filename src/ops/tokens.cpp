@@ -70,4 +70,31 @@ Tensor select_token(const Tensor& x, std::int64_t index, Tape& tape) {
   return out;
 }
 
+Tensor mean_tokens(const Tensor& x, std::int64_t first, Tape& tape) {
+  constexpr const char* op = "mean_tokens";
+  detail::check_f32_or_cuda_bf16(x, op, "x");
+  detail::check_rank(x, 3, op, "x");
+  const std::int64_t batch = x.size(0), n = x.size(1), dim = x.size(2);
+  VIT_CHECK(0 <= first && first < n, "mean_tokens: first token ", first, " leaves no tokens to average out of ", n,
+            ".");
+  Tensor out = Tensor::empty({batch, dim}, x.dtype(), x.device());
+  if (x.device().is_cuda()) {
+    cuda_ops::mean_tokens_forward(x, out, first);
+  } else {
+    cpu::mean_tokens_forward(x.data<float>(), out.data<float>(), batch, n, dim, first);
+  }
+  if (Tape::needs_grad({&x})) {
+    tape.record(op, out, [x_grad = x.grad_slot(), batch, n, dim, first](const Tensor& dout) {
+      Tensor dx = detail::grad_buffer_if_needed(x_grad);
+      if (dx.device().is_cuda()) {
+        cuda_ops::mean_tokens_backward(dout, dx, first);
+      } else {
+        cpu::mean_tokens_backward(dout.data<float>(), dx.data<float>(), batch, n, dim, first);
+      }
+      x_grad.accumulate(std::move(dx));
+    });
+  }
+  return out;
+}
+
 }  // namespace vit

@@ -8,7 +8,7 @@ namespace vit::train {
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
     TrainConfig, data, val_split, img_size, num_classes, workers, scale_min, hflip, crop_pct, model, patch_size, dim, depth, heads,
-    in_channels, mlp_ratio, has_logits, drop_rate, drop_path, pretrained, freeze_backbone, backbone_lr_scale,
+    in_channels, mlp_ratio, has_logits, global_pool, drop_rate, drop_path, pretrained, freeze_backbone, backbone_lr_scale,
     epochs, batch_size, grad_accum, opt, lr, momentum, weight_decay, sched, warmup_epochs, lrf, factor,
     step_size, patience, label_smoothing, clip_grad, amp, device, seed, out, resume, eval_only, summary)
 
@@ -27,6 +27,7 @@ ViTConfig TrainConfig::model_config(int classes) const {
   config.in_channels = in_channels;
   config.num_classes = classes;
   config.representation_size = has_logits ? config.dim : 0;
+  config.global_pool = global_pool;
   config.drop_rate = drop_rate;
   config.drop_path_rate = drop_path;
   config.validate();
@@ -69,6 +70,8 @@ void TrainConfig::validate() const {
             "--sched must be cosine, step, plateau or const, got '", sched, "'.");
   VIT_CHECK(lr > 0.0f, "--lr must be positive, got ", lr, ".");
   VIT_CHECK(amp == "off" || amp == "bf16", "--amp must be bf16 or off, got '", amp, "'.");
+  VIT_CHECK(global_pool == "token" || global_pool == "avg", "--global-pool must be token or avg, got '",
+            global_pool, "'.");
   VIT_CHECK(device == "cpu" || device == "cuda", "--device must be cpu or cuda, got '", device, "'.");
   VIT_CHECK(amp == "off" || device == "cuda", "--amp bf16 needs --device cuda (the cpu kernels are f32 only).");
   VIT_CHECK(!(freeze_backbone && backbone_lr_scale != 1.0f),

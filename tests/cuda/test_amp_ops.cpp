@@ -46,6 +46,7 @@ std::vector<AmpCase> amp_cases() {
       {"concat_class_token", [](auto& in, Tape& t, DType) { return concat_class_token(in[0], in[1], t); },
        {random_tensor({1, 1, 7}, 7), x}, {false, true}},
       {"select_token", [](auto& in, Tape& t, DType) { return select_token(in[0], 2, t); }, {x}, {true}},
+      {"mean_tokens", [](auto& in, Tape& t, DType) { return mean_tokens(in[0], 1, t); }, {x}, {true}},
       {"add", [](auto& in, Tape& t, DType) { return add(in[0], in[1], t); }, {x, random_tensor({3, 5, 7}, 8)},
        {true, true}},
       {"add broadcast f32", [](auto& in, Tape& t, DType) { return add(in[0], in[1], t); },

@@ -37,6 +37,7 @@ std::vector<OpCase> op_cases() {
       {"concat_class_token", [](auto& in, Tape& t) { return concat_class_token(in[0], in[1], t); },
        {random_tensor({1, 1, 7}, 7), x}},
       {"select_token", [](auto& in, Tape& t) { return select_token(in[0], 2, t); }, {x}},
+      {"mean_tokens", [](auto& in, Tape& t) { return mean_tokens(in[0], 1, t); }, {x}},
       {"add", [](auto& in, Tape& t) { return add(in[0], in[1], t); }, {x, random_tensor({3, 5, 7}, 8)}},
       {"add broadcast", [](auto& in, Tape& t) { return add(in[0], in[1], t); }, {x, random_tensor({1, 5, 7}, 8)}},
       {"layer_norm", [](auto& in, Tape& t) { return layer_norm(in[0], in[1], in[2], 1e-6f, t); },

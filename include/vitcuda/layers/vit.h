@@ -1,6 +1,7 @@
 #pragma once
 // The Vision Transformer (Dosovitskiy et al.), structured and named like timm's
-// VisionTransformer: patch_embed, cls_token, pos_embed, blocks.N, norm, [pre_logits.fc], head.
+// VisionTransformer: patch_embed, cls_token, pos_embed, blocks.N, norm, [pre_logits.fc], head;
+// with global_pool "avg", fc_norm after the token mean instead of norm (timm's use_fc_norm).
 #include <memory>
 #include <vector>
 
@@ -44,7 +45,8 @@ class ViT : public nn::Module {
   nn::PatchEmbed patch_embed;
   Tensor cls_token, pos_embed;
   std::vector<std::unique_ptr<nn::Block>> blocks;
-  nn::LayerNorm norm;
+  nn::LayerNorm norm;     // registered and used with global_pool "token" only (identity with "avg")
+  nn::LayerNorm fc_norm;  // registered and used with global_pool "avg" only
   struct PreLogits : nn::Module {
     PreLogits(std::int64_t dim, std::int64_t features, Rng& rng);
     nn::Linear fc;

@@ -9,4 +9,8 @@ Tensor concat_class_token(const Tensor& cls_token, const Tensor& tokens, Tape& t
 // One token of every sequence: x [B, N, D] -> [B, D] (index 0 is the class token).
 Tensor select_token(const Tensor& x, std::int64_t index, Tape& tape);
 
+// Mean of the tokens first..N-1 of every sequence: x [B, N, D] -> [B, D] (timm's global average
+// pooling is first = 1: the class token is left out). Backward: dout / (N - first) at those tokens.
+Tensor mean_tokens(const Tensor& x, std::int64_t first, Tape& tape);
+
 }  // namespace vit

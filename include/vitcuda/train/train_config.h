@@ -23,6 +23,7 @@ struct TrainConfig {
   int patch_size = 16, dim = 384, depth = 12, heads = 6, in_channels = 3;
   float mlp_ratio = 4.0f;
   bool has_logits = false;        // pre-logits layer (representation size = dim)
+  std::string global_pool = "token";  // token (class token) | avg (mean of patch tokens + fc_norm), timm's
   float drop_rate = 0.0f, drop_path = 0.0f;
   std::string pretrained;         // safetensors checkpoint (timm or torchvision names)
   bool freeze_backbone = false;

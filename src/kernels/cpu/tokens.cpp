@@ -1,7 +1,10 @@
-// CPU reference token copies: pure data movement, one read and one write per element.
+// CPU reference token copies: pure data movement, one read and one write per element. The token
+// mean reads x once and sums each feature over the tokens in double (then divides), so it is the
+// reference the float32-accumulating CUDA kernel is checked against; its backward writes dx once.
 #include "kernels/cpu/tokens.h"
 
 #include <algorithm>
+#include <vector>
 
 namespace vit::cpu {
 
@@ -41,6 +44,33 @@ void select_token_backward(const float* dout, float* dx, std::int64_t batch, std
                            std::int64_t dim, std::int64_t index) {
   std::fill_n(dx, batch * n * dim, 0.0f);
   for (std::int64_t b = 0; b < batch; ++b) std::copy_n(dout + b * dim, dim, dx + (b * n + index) * dim);
+}
+
+void mean_tokens_forward(const float* x, float* out, std::int64_t batch, std::int64_t n, std::int64_t dim,
+                         std::int64_t first) {
+  const double scale = 1.0 / static_cast<double>(n - first);
+#pragma omp parallel for
+  for (std::int64_t b = 0; b < batch; ++b) {
+    std::vector<double> sum(static_cast<std::size_t>(dim), 0.0);
+    for (std::int64_t t = first; t < n; ++t) {
+      const float* row = x + (b * n + t) * dim;
+      for (std::int64_t d = 0; d < dim; ++d) sum[d] += row[d];
+    }
+    for (std::int64_t d = 0; d < dim; ++d) out[b * dim + d] = static_cast<float>(sum[d] * scale);
+  }
+}
+
+void mean_tokens_backward(const float* dout, float* dx, std::int64_t batch, std::int64_t n, std::int64_t dim,
+                          std::int64_t first) {
+  const float count = static_cast<float>(n - first);  // divided, like PyTorch's mean backward
+#pragma omp parallel for
+  for (std::int64_t b = 0; b < batch; ++b) {
+    std::fill_n(dx + b * n * dim, first * dim, 0.0f);
+    for (std::int64_t t = first; t < n; ++t) {
+      float* row = dx + (b * n + t) * dim;
+      for (std::int64_t d = 0; d < dim; ++d) row[d] = dout[b * dim + d] / count;
+    }
+  }
 }
 
 }  // namespace vit::cpu

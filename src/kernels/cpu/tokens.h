@@ -1,5 +1,6 @@
 #pragma once
-// CPU reference token bookkeeping: class-token concat and single-token selection on [B, N, D].
+// CPU reference token bookkeeping: class-token concat, single-token selection and the token
+// mean (global average pooling) on [B, N, D].
 #include <cstdint>
 
 namespace vit::cpu {
@@ -16,5 +17,12 @@ void select_token_forward(const float* x, float* out, std::int64_t batch, std::i
                           std::int64_t dim, std::int64_t index);
 void select_token_backward(const float* dout, float* dx, std::int64_t batch, std::int64_t n,
                            std::int64_t dim, std::int64_t index);
+
+// out [B, D] = mean of x[:, first:] (first < N); backward writes dx [B, N, D] = dout / (N - first)
+// at tokens first.. and zero before.
+void mean_tokens_forward(const float* x, float* out, std::int64_t batch, std::int64_t n, std::int64_t dim,
+                         std::int64_t first);
+void mean_tokens_backward(const float* dout, float* dx, std::int64_t batch, std::int64_t n, std::int64_t dim,
+                          std::int64_t first);
 
 }  // namespace vit::cpu

@@ -4,6 +4,10 @@
 // the column-sum kernel (column_sum.cuh); dcls is dpos's first row (a device copy).
 // The unfused concat and select are grid-stride copies; the class-token gradient sums over the
 // batch with one thread per feature (a short loop, deterministic).
+// The token mean (global average pooling) runs one thread per (sequence, feature): consecutive
+// threads read consecutive features of a token (coalesced), each loops over the N - first tokens
+// with a float32 sum, so x is read once and out written once, deterministically; its backward is a
+// grid-stride broadcast that writes every element of dx once and reads dout (B x D, cached).
 #include "kernels/cuda/tokens.h"
 
 #include "kernels/cuda/column_sum.cuh"
@@ -80,7 +84,50 @@ __global__ void select_backward_kernel(const T* __restrict__ dout, T* __restrict
   }
 }
 
+template <typename T>
+__global__ void mean_tokens_forward_kernel(const T* __restrict__ x, T* __restrict__ out, std::int64_t n,
+                                           std::int64_t dim, std::int64_t first, std::int64_t total) {
+  const float count = static_cast<float>(n - first);
+  for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < total;
+       i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+    const std::int64_t b = i / dim, d = i % dim;
+    const T* column = x + b * n * dim + d;
+    float sum = 0.0f;
+    for (std::int64_t t = first; t < n; ++t) sum += to_float(column[t * dim]);
+    out[i] = from_float<T>(sum / count);
+  }
+}
+
+template <typename T>
+__global__ void mean_tokens_backward_kernel(const T* __restrict__ dout, T* __restrict__ dx, std::int64_t n,
+                                            std::int64_t dim, std::int64_t first, std::int64_t total) {
+  const float count = static_cast<float>(n - first);
+  for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < total;
+       i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+    const std::int64_t b = i / (n * dim), t = i / dim % n, d = i % dim;
+    dx[i] = from_float<T>(t >= first ? to_float(dout[b * dim + d]) / count : 0.0f);
+  }
+}
+
 }  // namespace
+
+template <typename T>
+void mean_tokens_forward(const T* x, T* out, std::int64_t batch, std::int64_t n, std::int64_t dim,
+                         std::int64_t first, cudaStream_t stream) {
+  const std::int64_t total = batch * dim;
+  if (total == 0) return;
+  launch(mean_tokens_forward_kernel<typename DeviceTypeOf<T>::type>, grid_for(total, kBlock), kBlock, 0, stream,
+         device_ptr(x), device_ptr(out), n, dim, first, total);
+}
+
+template <typename T>
+void mean_tokens_backward(const T* dout, T* dx, std::int64_t batch, std::int64_t n, std::int64_t dim,
+                          std::int64_t first, cudaStream_t stream) {
+  const std::int64_t total = batch * n * dim;
+  if (total == 0) return;
+  launch(mean_tokens_backward_kernel<typename DeviceTypeOf<T>::type>, grid_for(total, kBlock), kBlock, 0, stream,
+         device_ptr(dout), device_ptr(dx), n, dim, first, total);
+}
 
 template <typename T>
 void concat_class_token_forward(const T* cls, const T* tokens, T* out, std::int64_t batch, std::int64_t n,
@@ -164,7 +211,11 @@ void class_pos_embed_backward(const T* dout, T* dtokens, float* dcls, float* dpo
   template void select_token_forward<T>(const T*, T*, std::int64_t, std::int64_t, std::int64_t, std::int64_t,      \
                                         cudaStream_t);                                                             \
   template void select_token_backward<T>(const T*, T*, std::int64_t, std::int64_t, std::int64_t, std::int64_t,     \
-                                         cudaStream_t);
+                                         cudaStream_t);                                                            \
+  template void mean_tokens_forward<T>(const T*, T*, std::int64_t, std::int64_t, std::int64_t, std::int64_t,       \
+                                       cudaStream_t);                                                              \
+  template void mean_tokens_backward<T>(const T*, T*, std::int64_t, std::int64_t, std::int64_t, std::int64_t,      \
+                                        cudaStream_t);
 VIT_INSTANTIATE(float)
 VIT_INSTANTIATE(bfloat16)
 #undef VIT_INSTANTIATE

@@ -2,7 +2,8 @@
 // CUDA class token + position embedding (tokens.cu), fusing cpu/tokens.cpp's concat with the
 // broadcast add of cpu/elementwise.cpp: out [B, N+1, D] = concat(cls, tokens[b]) + pos.
 // tokens/out/dout/dtokens are T (float or bfloat16); cls, pos and their gradients float32.
-// Also the unfused concat and the single-token selection that the ops layer runs today.
+// Also the unfused concat, the single-token selection and the token mean (global average
+// pooling) that the ops layer runs today.
 #include <cstdint>
 
 #include "runtime/cuda/cuda_api.h"
@@ -36,5 +37,14 @@ void select_token_forward(const T* x, T* out, std::int64_t batch, std::int64_t n
 template <typename T>
 void select_token_backward(const T* dout, T* dx, std::int64_t batch, std::int64_t n, std::int64_t dim,
                            std::int64_t index, cudaStream_t stream);
+
+// out [B, D] = mean of x[:, first:] of x [B, N, D] (first < N), summed in float32; the backward
+// writes all of dx: dout / (N - first) at tokens first.. and zero before.
+template <typename T>
+void mean_tokens_forward(const T* x, T* out, std::int64_t batch, std::int64_t n, std::int64_t dim,
+                         std::int64_t first, cudaStream_t stream);
+template <typename T>
+void mean_tokens_backward(const T* dout, T* dx, std::int64_t batch, std::int64_t n, std::int64_t dim,
+                          std::int64_t first, cudaStream_t stream);
 
 }  // namespace vit::cuda

@@ -31,6 +31,8 @@ VIT_CUDA_FN(void concat_class_token_forward(const Tensor& cls, const Tensor& tok
 VIT_CUDA_FN(void concat_class_token_backward(const Tensor& dout, const Tensor& dcls, const Tensor& dtokens))
 VIT_CUDA_FN(void select_token_forward(const Tensor& x, const Tensor& out, std::int64_t index))
 VIT_CUDA_FN(void select_token_backward(const Tensor& dout, const Tensor& dx, std::int64_t index))
+VIT_CUDA_FN(void mean_tokens_forward(const Tensor& x, const Tensor& out, std::int64_t first))
+VIT_CUDA_FN(void mean_tokens_backward(const Tensor& dout, const Tensor& dx, std::int64_t first))
 
 // elementwise.cpp (with dropout and drop_path)
 VIT_CUDA_FN(void add_forward(const Tensor& a, const Tensor& b, const Tensor& out))

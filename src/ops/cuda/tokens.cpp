@@ -1,4 +1,4 @@
-// CUDA paths of concat_class_token and select_token on [B, N, D] tensors (all of one dtype, f32
+// CUDA paths of concat_class_token, select_token and mean_tokens on [B, N, D] tensors (all of one dtype, f32
 // or bf16).
 #include "kernels/cuda/tokens.h"
 
@@ -40,6 +40,22 @@ void select_token_backward(const Tensor& dout, const Tensor& dx, std::int64_t in
     using T = decltype(tag);
     cuda::select_token_backward<T>(dout.data<T>(), dx.data<T>(), dx.size(0), dx.size(1), dx.size(2), index,
                                    compute_stream());
+  });
+}
+
+void mean_tokens_forward(const Tensor& x, const Tensor& out, std::int64_t first) {
+  with_storage_type(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    cuda::mean_tokens_forward<T>(x.data<T>(), out.data<T>(), x.size(0), x.size(1), x.size(2), first,
+                                 compute_stream());
+  });
+}
+
+void mean_tokens_backward(const Tensor& dout, const Tensor& dx, std::int64_t first) {
+  with_storage_type(dout.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    cuda::mean_tokens_backward<T>(dout.data<T>(), dx.data<T>(), dx.size(0), dx.size(1), dx.size(2), first,
+                                  compute_stream());
   });
 }
 
