@@ -98,3 +98,16 @@ TEST_CASE("train run: --global-pool avg reaches the model and config.json", "[tr
   c.global_pool = "max";
   CHECK_THROWS_WITH(train::run(c), Catch::Contains("--global-pool must be token or avg, got 'max'"));
 }
+
+TEST_CASE("train config: --amp auto is bf16 autocast on cuda and f32 on cpu", "[train]") {
+  train::TrainConfig c;
+  c.data = "unused";
+  CHECK(c.amp == "auto");
+  CHECK_FALSE(c.bf16_autocast());
+  c.device = "cuda";
+  CHECK(c.bf16_autocast());
+  c.amp = "off";
+  CHECK_FALSE(c.bf16_autocast());
+  c.amp = "fp16";
+  CHECK_THROWS_WITH(c.validate(), Catch::Contains("--amp must be auto, bf16 or off, got 'fp16'"));
+}

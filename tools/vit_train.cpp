@@ -62,7 +62,7 @@ void add_flags(CLI::App& app, vit::train::TrainConfig& c) {
   app.add_option("--drop", c.drop_rate, "dropout rate");
   app.add_option("--drop-path", c.drop_path, "stochastic depth rate");
   app.add_option("--clip-grad", c.clip_grad, "clip the global gradient norm (0: off)");
-  app.add_option("--amp", c.amp, "off, or bf16 mixed precision (needs --device cuda)");
+  app.add_option("--amp", c.amp, "bf16 mixed precision (cuda only) or off; default auto: bf16 on cuda, off on cpu");
   app.add_option("--device", c.device, "cpu or cuda");
   app.add_option("--workers", c.workers, "data loader threads");
   app.add_option("--scale-min", c.scale_min, "RandomResizedCrop: smallest crop area fraction");

@@ -69,11 +69,11 @@ void TrainConfig::validate() const {
   VIT_CHECK(sched == "cosine" || sched == "step" || sched == "plateau" || sched == "const",
             "--sched must be cosine, step, plateau or const, got '", sched, "'.");
   VIT_CHECK(lr > 0.0f, "--lr must be positive, got ", lr, ".");
-  VIT_CHECK(amp == "off" || amp == "bf16", "--amp must be bf16 or off, got '", amp, "'.");
+  VIT_CHECK(amp == "auto" || amp == "off" || amp == "bf16", "--amp must be auto, bf16 or off, got '", amp, "'.");
   VIT_CHECK(global_pool == "token" || global_pool == "avg", "--global-pool must be token or avg, got '",
             global_pool, "'.");
   VIT_CHECK(device == "cpu" || device == "cuda", "--device must be cpu or cuda, got '", device, "'.");
-  VIT_CHECK(amp == "off" || device == "cuda", "--amp bf16 needs --device cuda (the cpu kernels are f32 only).");
+  VIT_CHECK(amp != "bf16" || device == "cuda", "--amp bf16 needs --device cuda (the cpu kernels are f32 only).");
   VIT_CHECK(!(freeze_backbone && backbone_lr_scale != 1.0f),
             "--freeze-backbone and --backbone-lr-scale contradict each other: choose one.");
   VIT_CHECK(backbone_lr_scale >= 0.0f, "--backbone-lr-scale must not be negative.");

@@ -90,7 +90,7 @@ struct Run {
               classes, " class folders in '", c.data, "'.");
     VIT_CHECK(!folder.val().empty(), "'", c.data, "' has no validation images: add a val/ folder or pass --val-split.");
     model = std::make_unique<ViT>(c.model_config(classes), c.device == "cuda" ? Device::cuda() : Device::cpu(), c.seed);
-    if (c.amp == "bf16") model->set_autocast(DType::bf16);  // training and evaluation alike
+    if (c.bf16_autocast()) model->set_autocast(DType::bf16);  // training and evaluation alike
     model->set_dropout_state(c.seed, 0);
     train_loader = std::make_unique<data::Loader>(folder.train(), loader_options(c, true));
     val_loader = std::make_unique<data::Loader>(folder.val(), loader_options(c, false));

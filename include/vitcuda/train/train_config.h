@@ -37,7 +37,7 @@ struct TrainConfig {
   int step_size = 10, patience = 3;
   float label_smoothing = 0.1f, clip_grad = 0.0f;
   // runtime
-  std::string amp = "off";        // off | bf16 (bf16 needs the cuda device)
+  std::string amp = "auto";       // auto (bf16 on cuda, off on cpu) | bf16 (cuda only) | off
   std::string device = "cpu";     // cpu | cuda
   std::uint64_t seed = 0;
   std::string out = "runs/exp";
@@ -45,6 +45,7 @@ struct TrainConfig {
   bool eval_only = false, summary = false;
 
   ViTConfig model_config(int classes) const;  // the preset or custom dims, with classes and size
+  bool bf16_autocast() const { return amp == "bf16" || (amp == "auto" && device == "cuda"); }
   std::string to_json() const;                // pretty-printed, every field
   // Values from JSON over `defaults` (e.g. the values of flags given on the command line).
   static TrainConfig from_json(const std::string& text, const TrainConfig& defaults);
