@@ -1,9 +1,12 @@
 // vit_train's run() end to end on a tiny generated image folder: the run folder's files, resume
-// continuing bitwise like an uninterrupted run, evaluation, and clear errors.
+// continuing bitwise like an uninterrupted run (also after Ctrl-C), evaluation, and clear errors.
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "train_run_fixtures.h"
 #include "vitcuda/train/trainer.h"
@@ -110,4 +113,44 @@ TEST_CASE("train config: --amp auto is bf16 autocast on cuda and f32 on cpu", "[
   CHECK_FALSE(c.bf16_autocast());
   c.amp = "fp16";
   CHECK_THROWS_WITH(c.validate(), Catch::Contains("--amp must be auto, bf16 or off, got 'fp16'"));
+}
+
+TEST_CASE("train run: Ctrl-C saves last and exits 130 and --resume finishes like a straight run", "[train]") {
+  const fs::path data = make_image_folder("vit_train_sigint_data"), base = fs::temp_directory_path() / "vit_train_sigint";
+  fs::remove_all(base);
+  constexpr int epochs = 150;  // about 0.3 s of training: the signal lands well before the end
+
+  train::TrainConfig straight = tiny_run(data, base / "straight");
+  straight.epochs = epochs;
+  REQUIRE(train::run(straight) == 0);
+
+  // The interrupted run would go on for a very long time: it can only end through the signal, so
+  // SIGINT never reaches the default handler (which run() restores when it returns). The constant
+  // schedule makes the epoch count irrelevant to the weights.
+  train::TrainConfig interrupted = tiny_run(data, base / "interrupted");
+  interrupted.epochs = 1000000;
+  int status = -1;
+  std::thread training([&] { status = train::run(interrupted); });
+  // run() installs its SIGINT handler before the first epoch; the first metrics line comes after.
+  const fs::path metrics = base / "interrupted" / "metrics.csv";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (lines_in(metrics) < 2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  const bool first_epoch_done = lines_in(metrics) >= 2;
+  std::raise(SIGINT);
+  training.join();
+  REQUIRE(first_epoch_done);
+  REQUIRE(status == 130);
+  const int epochs_done = lines_in(metrics) - 1;
+  INFO("interrupted after " << epochs_done << " epochs");
+  CHECK(epochs_done < epochs);
+  CHECK(fs::exists(base / "interrupted" / "last.safetensors"));
+
+  train::TrainConfig resumed = tiny_run(data, base / "interrupted");
+  resumed.epochs = epochs;
+  resumed.resume = (base / "interrupted").string();
+  REQUIRE(train::run(resumed) == 0);
+  CHECK(weights_of(base / "interrupted" / "last.safetensors") == weights_of(base / "straight" / "last.safetensors"));
+  CHECK(lines_in(metrics) == epochs + 1);
 }
