@@ -10,6 +10,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "kernels/cpu/denormals.h"
 #include "vitcuda/layers/pretrained.h"
 #include "vitcuda/layers/summary.h"
 #include "vitcuda/ops.h"
@@ -242,6 +243,7 @@ EvalResult evaluate(ViT& model, data::Loader& loader, float label_smoothing) {
 
 int run(const TrainConfig& config) {
   config.validate();
+  cpu::flush_denormals_to_zero();  // late-training denormals slowed cpu steps
   Run run(config);
   run.prepare_weights();
   if (config.summary) {
