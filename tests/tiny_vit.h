@@ -17,4 +17,14 @@ inline ViTConfig tiny_vit_config() {
   return c;
 }
 
+// The tiny ViT with every training-time path on: pre-logits tanh, dropout and drop-path (the
+// cuda-vs-cpu train-step tests, f32 and bf16 autocast).
+inline ViTConfig tiny_vit_config_all_paths() {
+  ViTConfig c = tiny_vit_config();
+  c.representation_size = 5;
+  c.drop_rate = 0.1f;
+  c.drop_path_rate = 0.2f;
+  return c;
+}
+
 }  // namespace vit::testing

@@ -20,14 +20,6 @@ using namespace vit::cuda::testing;
 
 namespace {
 
-ViTConfig tiny_config() {
-  ViTConfig c = vit::testing::tiny_vit_config();
-  c.representation_size = 5;
-  c.drop_rate = 0.1f;
-  c.drop_path_rate = 0.2f;
-  return c;
-}
-
 struct Run {
   std::vector<float> losses;
   std::vector<std::vector<float>> first_gradients;  // of every parameter, after the first backward
@@ -61,8 +53,8 @@ Run train(ViT& model, int steps) {
 }  // namespace
 
 TEST_CASE("cuda amp: three bf16 AdamW steps follow the f32 cpu run", "[cuda][amp][model]") {
-  ViT reference(tiny_config(), Device::cpu());
-  ViT mixed(tiny_config(), Device::cuda());
+  ViT reference(vit::testing::tiny_vit_config_all_paths(), Device::cpu());
+  ViT mixed(vit::testing::tiny_vit_config_all_paths(), Device::cuda());
   mixed.set_autocast(DType::bf16);
   const Run want = train(reference, 3), got = train(mixed, 3);
   for (std::size_t step = 0; step < want.losses.size(); ++step) {
@@ -79,7 +71,7 @@ TEST_CASE("cuda amp: three bf16 AdamW steps follow the f32 cpu run", "[cuda][amp
 }
 
 TEST_CASE("cuda amp: the activations of an autocast forward are bf16", "[cuda][amp][model]") {
-  ViT model(tiny_config(), Device::cuda());
+  ViT model(vit::testing::tiny_vit_config_all_paths(), Device::cuda());
   model.set_autocast(DType::bf16);
   Tape tape;
   const Tensor logits = model.forward(random_tensor({2, 3, 8, 8}, 31).to(Device::cuda()), tape);
@@ -88,13 +80,13 @@ TEST_CASE("cuda amp: the activations of an autocast forward are bf16", "[cuda][a
 }
 
 TEST_CASE("cuda amp: autocast is refused for a cpu model", "[cuda][amp][errors]") {
-  ViT model(tiny_config(), Device::cpu());
+  ViT model(vit::testing::tiny_vit_config_all_paths(), Device::cpu());
   CHECK_THROWS_WITH(model.set_autocast(DType::bf16), Catch::Contains("bf16 for a model on the cuda device"));
 }
 
 TEST_CASE("cuda model: global_pool avg on cuda follows the cpu backend, in f32 and under bf16 autocast",
           "[cuda][amp][model][global_pool]") {
-  ViTConfig config = tiny_config();
+  ViTConfig config = vit::testing::tiny_vit_config_all_paths();
   config.global_pool = "avg";
   ViT reference(config, Device::cpu());
   const Run want = train(reference, 3);

@@ -24,14 +24,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-ViTConfig tiny_config() {
-  ViTConfig c = vit::testing::tiny_vit_config();
-  c.representation_size = 5;
-  c.drop_rate = 0.1f;
-  c.drop_path_rate = 0.2f;
-  return c;
-}
-
 double max_abs_difference(const std::vector<float>& got, const std::vector<float>& want) {
   REQUIRE(got.size() == want.size());
   double worst = 0.0;
@@ -50,7 +42,7 @@ struct Run {
 };
 
 Run train(Device device, const MakeOptimizer& make_optimizer, int steps, float clip) {
-  ViT model(tiny_config(), device);
+  ViT model(vit::testing::tiny_vit_config_all_paths(), device);
   const auto optimizer = make_optimizer(model);
   const Tensor images = random_tensor({3, 3, 8, 8}, 30).to(device);
   const Tensor labels = Tensor::from_int32({2, 0, 1}, {3}).to(device);
@@ -136,8 +128,8 @@ void check_same_training(const MakeOptimizer& make_optimizer, int steps, float c
 }  // namespace
 
 TEST_CASE("cuda model: cpu and cuda models start bitwise equal", "[cuda][model]") {
-  const ViT on_cpu(tiny_config(), Device::cpu());
-  const ViT on_cuda(tiny_config(), Device::cuda());
+  const ViT on_cpu(vit::testing::tiny_vit_config_all_paths(), Device::cpu());
+  const ViT on_cuda(vit::testing::tiny_vit_config_all_paths(), Device::cuda());
   const auto want = on_cpu.named_parameters(), got = on_cuda.named_parameters();
   REQUIRE(got.size() == want.size());
   for (std::size_t i = 0; i < want.size(); ++i) {
@@ -162,7 +154,7 @@ TEST_CASE("cuda model: SGD with momentum and gradient clipping match the cpu bac
 }
 
 TEST_CASE("cuda model: images on another device than the model are refused", "[cuda][model][errors]") {
-  ViT model(tiny_config(), Device::cuda());
+  ViT model(vit::testing::tiny_vit_config_all_paths(), Device::cuda());
   Tape tape;
   CHECK_THROWS_WITH(model.forward(Tensor::zeros({1, 3, 8, 8}), tape),
                     Catch::Contains("patch_embed: argument 'weight' is on cuda:0 but 'images' is on cpu"));
