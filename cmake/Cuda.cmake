@@ -62,6 +62,7 @@ function(vit_add_cuda_backend target)
     list(APPEND runtime ${simt})
   endif()
   vit_cuda_sources(${kernels})
+  set_source_files_properties(${kernels} PROPERTIES SKIP_UNITY_BUILD_INCLUSION ON)  # one kernel family a file
   target_sources(${target} PRIVATE ${kernels} ${runtime})
   vit_cuda_use(${target})
 endfunction()
