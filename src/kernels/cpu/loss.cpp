@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "kernels/cpu/ordered_sum.h"
+
 namespace vit::cpu {
 
 namespace {
@@ -20,16 +22,14 @@ double row_log_sum_exp(const float* row, std::int64_t classes) {
 
 float cross_entropy_forward(const float* logits, const std::int32_t* labels, std::int64_t rows,
                             std::int64_t classes, float smoothing) {
-  double total = 0.0;
-#pragma omp parallel for reduction(+ : total)
-  for (std::int64_t r = 0; r < rows; ++r) {
+  const double total = ordered_sum(rows, 1, [&](std::int64_t r) {
     const float* row = logits + r * classes;
     const double lse = row_log_sum_exp(row, classes);
     double sum_logits = 0.0;
     for (std::int64_t c = 0; c < classes; ++c) sum_logits += row[c];
     // -sum_c target_c log p_c with log p_c = logit_c - lse
-    total += (1.0 - smoothing) * (lse - row[labels[r]]) + smoothing * (lse - sum_logits / classes);
-  }
+    return (1.0 - smoothing) * (lse - row[labels[r]]) + smoothing * (lse - sum_logits / classes);
+  });
   return static_cast<float>(total / static_cast<double>(rows));
 }
 

@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "kernels/cpu/ordered_sum.h"
+
 namespace vit::cpu {
 
 void adamw_update(float* param, const float* grad, float* exp_avg, float* exp_avg_sq, std::int64_t n,
@@ -34,10 +36,7 @@ void sgd_update(float* param, const float* grad, float* momentum_buffer, std::in
 }
 
 double sum_of_squares(const float* x, std::int64_t n) {
-  double sum = 0.0;
-#pragma omp parallel for reduction(+ : sum) if (n > 65536)
-  for (std::int64_t i = 0; i < n; ++i) sum += static_cast<double>(x[i]) * x[i];
-  return sum;
+  return ordered_sum(n, 65536, [x](std::int64_t i) { return static_cast<double>(x[i]) * x[i]; });
 }
 
 void scale_in_place(float* x, std::int64_t n, float factor) {

@@ -4,13 +4,12 @@
 
 #include <algorithm>
 
+#include "kernels/cpu/ordered_sum.h"
+
 namespace vit::cpu {
 
 float mean_forward(const float* x, std::int64_t n) {
-  double sum = 0.0;
-#pragma omp parallel for reduction(+ : sum) if (n > 32768)
-  for (std::int64_t i = 0; i < n; ++i) sum += x[i];
-  return static_cast<float>(sum / static_cast<double>(n));
+  return static_cast<float>(ordered_sum(n, 32768, [x](std::int64_t i) { return double{x[i]}; }) / static_cast<double>(n));
 }
 
 void mean_backward(float dout, float* dx, std::int64_t n) {
