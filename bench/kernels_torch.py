@@ -47,7 +47,7 @@ def attention(batch, results):
                 forward = lambda: F.scaled_dot_product_attention(q, k, v)  # noqa: E731
                 results.append(dict(name=f"attention_forward sdpa[{label}] bf16 B{batch} N197 12x64",
                                     seconds=time_it(forward), flops=flops, peak="bf16_tensor"))
-                both = lambda: torch.autograd.backward(forward(), dout)  # noqa: E731
+                both = lambda: torch.autograd.grad(forward(), (q, k, v), dout)  # noqa: E731
                 results.append(dict(name=f"attention_forward_backward sdpa[{label}] bf16 B{batch} N197 12x64",
                                     seconds=time_it(both), flops=3.5 * flops, peak="bf16_tensor"))
         except RuntimeError as error:  # a backend this PyTorch or GPU lacks
@@ -58,10 +58,10 @@ def layer_norm(batch, results):
     for dim in (768, 384):
         rows = batch * 197
         x = torch.randn(rows, dim, device="cuda", dtype=torch.bfloat16, requires_grad=True)
-        weight = torch.randn(dim, device="cuda", requires_grad=True)
-        bias = torch.randn(dim, device="cuda", requires_grad=True)
+        weight = torch.randn(dim, device="cuda", dtype=torch.bfloat16, requires_grad=True)
+        bias = torch.randn(dim, device="cuda", dtype=torch.bfloat16, requires_grad=True)
         dy = torch.randn_like(x)
-        forward = lambda: F.layer_norm(x, (dim,), weight.bfloat16(), bias.bfloat16(), 1e-6)  # noqa: E731
+        forward = lambda: F.layer_norm(x, (dim,), weight, bias, 1e-6)  # noqa: E731
         results.append(dict(name=f"layernorm_forward F.layer_norm bf16 [{rows},{dim}]", seconds=time_it(forward),
                             bytes=2.0 * rows * dim * 2, peak="bandwidth"))
         y = forward()

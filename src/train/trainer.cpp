@@ -2,6 +2,7 @@
 // run's life: set up, train an epoch, evaluate, log and checkpoint.
 #include "vitcuda/train/trainer.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <csignal>
@@ -42,6 +43,15 @@ void write_text_atomically(const fs::path& path, const std::string& text) {
     VIT_CHECK(out.good(), "cannot write '", temporary.string(), "'.");
   }
   fs::rename(temporary, path);
+}
+
+// The name of the first parameter that holds a NaN or an infinity, or "" when all are finite.
+std::string first_non_finite_parameter(const ViT& model) {
+  for (const nn::NamedTensor& p : model.named_parameters()) {
+    const std::vector<float> values = p.tensor.to_vector();
+    if (!std::all_of(values.begin(), values.end(), [](float v) { return std::isfinite(v); })) return p.name;
+  }
+  return "";
 }
 
 data::LoaderOptions loader_options(const TrainConfig& c, bool train) {
@@ -137,7 +147,24 @@ struct Run {
     state.data_seed = config.seed;
   }
 
+  // What is on disk for a user whose run just stopped: the last checkpoint, if one was written.
+  std::string checkpoint_left() const {
+    return fs::exists(out / "last.state.json")
+               ? "the last checkpoint, '" + (out / "last.safetensors").string() + "', is unchanged"
+               : "no checkpoint was written";
+  }
+
+  // Training stops with a clear error rather than write or rank non-finite weights.
+  void check_finite(const std::string& what, double value, std::int64_t epoch) const {
+    VIT_CHECK(std::isfinite(value), "the ", what, " became ", value, " in epoch ", epoch + 1, ": training stopped and ",
+              checkpoint_left(), ". Lower --lr or use --clip-grad.");
+  }
+
   void save(const std::string& name) {
+    const std::string bad = first_non_finite_parameter(*model);
+    VIT_CHECK(bad.empty(), "parameter '", bad, "' holds NaN or infinite values after epoch ", state.epoch,
+              ": training stopped without saving '", name, "', and ", checkpoint_left(),
+              ". Lower --lr or use --clip-grad.");
     state.scheduler = scheduler->state();
     save_checkpoint(out, name, *model, *optimizer, state);
   }
@@ -160,9 +187,7 @@ struct Run {
       const Tensor logits = model->forward(batch.images.to(device), tape);
       const Tensor loss = cross_entropy(logits, labels, config.label_smoothing, tape);
       const float value = loss.item();
-      VIT_CHECK(std::isfinite(value), "the loss became ", value, " at epoch ", epoch + 1, ", batch ", batch.index,
-                ": training stopped; the last good checkpoint in '", out.string(),
-                "' is intact. Lower --lr or use --clip-grad.");
+      check_finite("training loss of batch " + std::to_string(batch.index), value, epoch);
       // With accumulation each micro-batch adds 1/grad_accum of its gradient: the sum is the mean.
       tape.backward(loss, Tensor::full({}, 1.0f / static_cast<float>(config.grad_accum), DType::f32, device));
       const std::int64_t rows = batch.labels.numel();
@@ -275,8 +300,11 @@ int run(const TrainConfig& config) {
     std::int64_t correct = 0, seen = 0;
     const auto start = std::chrono::steady_clock::now();
     if (!run.train_epoch(epoch, loss_sum, correct, seen)) return 130;
+    VIT_CHECK(seen > 0, "epoch ", epoch + 1, " trained on no image: no training image in '", config.data,
+              "' could be decoded (see the warnings above), or the resumed step lies past the epoch's end.");
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const EvalResult val = evaluate(*run.model, *run.val_loader, config.label_smoothing);
+    run.check_finite("validation loss", val.loss, epoch);
     const double train_loss = loss_sum / std::max<double>(1.0, static_cast<double>(seen));
     const double train_acc = static_cast<double>(correct) / std::max<double>(1.0, static_cast<double>(seen));
     const float lr = run.optimizer->lr();
