@@ -53,3 +53,38 @@ TEST_CASE("train guards: an epoch with no decodable training image is an error",
   CHECK_THROWS_WITH(train::run(tiny_run(data, out)), Catch::Contains("no training image"));
   CHECK_FALSE(fs::exists(out / "best.safetensors"));
 }
+
+namespace {
+
+std::string bytes_of(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+}  // namespace
+
+TEST_CASE("train guards: --resume continues in its folder and never writes into another run", "[train]") {
+  const fs::path data = make_image_folder("vit_train_two_runs_data"), base = fs::temp_directory_path() / "vit_train_two_runs";
+  fs::remove_all(base);
+  for (const char* name : {"a", "b"}) {
+    train::TrainConfig c = tiny_run(data, base / name);
+    c.epochs = 1;
+    c.seed = name[0];
+    REQUIRE(train::run(c) == 0);
+  }
+  const std::string b_best = bytes_of(base / "b" / "best.safetensors"), b_config = bytes_of(base / "b" / "config.json");
+
+  train::TrainConfig into_b = tiny_run(data, base / "b");
+  into_b.resume = (base / "a").string();
+  CHECK_THROWS_WITH(train::run(into_b), Catch::Contains("holds another run") && Catch::Contains("leave out --out"));
+  CHECK(bytes_of(base / "b" / "best.safetensors") == b_best);
+  CHECK(bytes_of(base / "b" / "config.json") == b_config);
+
+  train::TrainConfig continue_a = tiny_run(data, "");
+  continue_a.resume = (base / "a" / "last.safetensors").string();
+  REQUIRE(train::run(continue_a) == 0);
+  std::ifstream metrics(base / "a" / "metrics.csv");
+  int lines = 0;
+  for (std::string line; std::getline(metrics, line);) ++lines;
+  CHECK(lines == 3);  // header + epochs 1 and 2, both in a
+}

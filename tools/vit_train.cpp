@@ -69,7 +69,8 @@ void add_flags(CLI::App& app, vit::train::TrainConfig& c) {
   app.add_option("--hflip", c.hflip, "horizontal flip probability");
   app.add_option("--crop-pct", c.crop_pct, "evaluation: center crop of the image resized to img-size / crop-pct");
   app.add_option("--seed", c.seed);
-  app.add_option("--out", c.out, "run folder: checkpoints, config.json, metrics.csv, TensorBoard events");
+  app.add_option("--out", c.out, "run folder: checkpoints, config.json, metrics.csv, TensorBoard events "
+                 "(default: the --resume run's folder, else runs/exp)");
   app.add_option("--resume", c.resume, "continue from a run folder or a checkpoint file");
   app.add_flag("--eval-only", c.eval_only, "evaluate the --resume or --pretrained weights on the val set");
   app.add_flag("--summary", c.summary, "print the model summary and exit");

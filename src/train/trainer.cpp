@@ -54,6 +54,18 @@ std::string first_non_finite_parameter(const ViT& model) {
   return "";
 }
 
+// The run folder a --resume value names: the folder itself, or the folder of a checkpoint file.
+fs::path resumed_folder(const fs::path& resume) {
+  if (fs::is_directory(resume)) return resume;
+  return resume.has_parent_path() ? resume.parent_path() : fs::path(".");
+}
+
+// Where the run writes: --out, else the folder of the run it resumes, else runs/exp.
+fs::path run_folder(const TrainConfig& c) {
+  if (!c.out.empty()) return c.out;
+  return c.resume.empty() ? fs::path("runs/exp") : resumed_folder(c.resume);
+}
+
 data::LoaderOptions loader_options(const TrainConfig& c, bool train) {
   data::LoaderOptions options;
   options.batch_size = c.batch_size;
@@ -95,7 +107,7 @@ struct Run {
   std::int64_t steps_per_epoch = 0;
 
   explicit Run(const TrainConfig& c)
-      : config(c), out(c.out), folder(data::ImageFolder::scan(c.data, {.val_split = c.val_split, .seed = c.seed})) {
+      : config(c), out(run_folder(c)), folder(data::ImageFolder::scan(c.data, {.val_split = c.val_split, .seed = c.seed})) {
     const int classes = static_cast<int>(folder.classes().size());
     VIT_CHECK(c.num_classes == 0 || c.num_classes == classes, "--num-classes ", c.num_classes, " does not match the ",
               classes, " class folders in '", c.data, "'.");
@@ -283,8 +295,13 @@ int run(const TrainConfig& config) {
     return 0;
   }
 
-  VIT_CHECK(!config.resume.empty() || !fs::exists(run.out / "last.state.json"), "'", run.out.string(),
-            "' already holds a run: pass --resume ", run.out.string(), " to continue it, or choose another --out.");
+  if (fs::exists(run.out / "last.state.json")) {  // never write into another run's folder
+    VIT_CHECK(!config.resume.empty(), "'", run.out.string(), "' already holds a run: pass --resume ",
+              run.out.string(), " to continue it, or choose another --out.");
+    const fs::path resumed = resumed_folder(config.resume);
+    VIT_CHECK(fs::equivalent(resumed, run.out), "'", run.out.string(), "' holds another run than the one resumed from '",
+              config.resume, "': leave out --out to continue in '", resumed.string(), "', or choose a new --out.");
+  }
   fs::create_directories(run.out);
   write_text_atomically(run.out / "config.json", config.to_json());
   run.folder.write_class_indices(run.out);

@@ -40,7 +40,7 @@ struct TrainConfig {
   std::string amp = "auto";       // auto (bf16 on cuda, off on cpu) | bf16 (cuda only) | off
   std::string device = "cpu";     // cpu | cuda
   std::uint64_t seed = 0;
-  std::string out = "runs/exp";
+  std::string out;                // run folder; empty: the resumed run's folder, else runs/exp
   std::string resume;             // run folder or checkpoint to continue from
   bool eval_only = false, summary = false;
 
