@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <system_error>
 
 #include "data/random.h"
 #include "vitcuda/runtime/check.h"
@@ -37,7 +38,8 @@ Loader::Loader(std::vector<Sample> samples, LoaderOptions options)
     : samples_(std::move(samples)), options_(std::move(options)) {
   VIT_CHECK(!samples_.empty(), "the loader was given no samples; check the image folder.");
   VIT_CHECK(options_.batch_size > 0, "batch_size must be positive, got ", options_.batch_size, ".");
-  VIT_CHECK(options_.workers > 0, "workers must be positive, got ", options_.workers, ".");
+  VIT_CHECK(options_.workers > 0 && options_.workers <= kMaxWorkers, "workers must be between 1 and ", kMaxWorkers,
+            ", got ", options_.workers, ".");
   VIT_CHECK(options_.prefetch >= 0, "prefetch must be >= 0 (0 = 2 x workers), got ", options_.prefetch, ".");
   VIT_CHECK(options_.channels == 1 || options_.channels == 3, "channels must be 1 or 3, got ",
             options_.channels, ".");
@@ -51,10 +53,19 @@ Loader::Loader(std::vector<Sample> samples, LoaderOptions options)
   const std::int64_t size = options_.transform.size;
   batch_shape_ = {options_.batch_size, options_.channels, size, size};
   corrupt_ = std::make_unique<std::atomic<bool>[]>(samples_.size());
-  for (int i = 0; i < options_.workers; ++i) threads_.emplace_back([this] { worker_loop(); });
+  try {
+    for (int i = 0; i < options_.workers; ++i) threads_.emplace_back([this] { worker_loop(); });
+  } catch (const std::system_error& error) {  // out of threads or memory: join the ones started
+    const std::size_t started = threads_.size();
+    stop_workers();
+    VIT_CHECK(false, "cannot start ", options_.workers, " loader threads (", started, " started: ", error.what(),
+              "); use fewer workers.");
+  }
 }
 
-Loader::~Loader() {
+Loader::~Loader() { stop_workers(); }
+
+void Loader::stop_workers() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -62,6 +73,7 @@ Loader::~Loader() {
   }
   work_ready_.notify_all();
   for (std::thread& thread : threads_) thread.join();
+  threads_.clear();
 }
 
 std::int64_t Loader::batches_per_epoch() const {

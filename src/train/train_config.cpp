@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "vitcuda/data/loader.h"
 #include "vitcuda/runtime/check.h"
 
 namespace vit::train {
@@ -64,7 +65,8 @@ void TrainConfig::validate() const {
   VIT_CHECK(epochs > 0, "--epochs must be positive, got ", epochs, ".");
   VIT_CHECK(batch_size > 0, "--batch-size must be positive, got ", batch_size, ".");
   VIT_CHECK(grad_accum > 0, "--grad-accum must be positive, got ", grad_accum, ".");
-  VIT_CHECK(workers >= 1, "--workers must be at least 1, got ", workers, ".");
+  VIT_CHECK(workers >= 1 && workers <= data::Loader::kMaxWorkers, "--workers must be between 1 and ",
+            data::Loader::kMaxWorkers, ", got ", workers, ".");
   VIT_CHECK(opt == "adamw" || opt == "sgd", "--opt must be adamw or sgd, got '", opt, "'.");
   VIT_CHECK(sched == "cosine" || sched == "step" || sched == "plateau" || sched == "const",
             "--sched must be cosine, step, plateau or const, got '", sched, "'.");

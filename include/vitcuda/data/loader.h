@@ -64,6 +64,7 @@ struct LoaderOptions {
 // Driven by one consumer thread (start_epoch, next, epoch ranges); the workers are internal.
 class Loader {
  public:
+  static constexpr int kMaxWorkers = 256;
   Loader(std::vector<Sample> samples, LoaderOptions options);
   ~Loader();  // stops the workers (each finishes at most the image it is decoding)
   Loader(const Loader&) = delete;
@@ -98,6 +99,7 @@ class Loader {
   bool load_sample(std::int64_t sample, std::int64_t epoch, Scratch& scratch, void* out);
   Tensor take_buffer();
   void report_corrupt(std::int64_t sample, const std::string& reason);
+  void stop_workers();
 
   std::vector<Sample> samples_;
   LoaderOptions options_;
