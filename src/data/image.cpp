@@ -6,10 +6,9 @@
 #include <cstring>
 #include <memory>
 
-#include <sys/stat.h>
-
 #include "data/codecs.h"
 #include "vitcuda/runtime/check.h"
+#include "vitcuda/runtime/input_file.h"
 
 namespace vit::data {
 
@@ -72,14 +71,10 @@ Image decode_image(std::span<const std::uint8_t> bytes, const DecodeOptions& opt
 }
 
 void read_file(const std::filesystem::path& path, std::vector<std::uint8_t>& out) {
-  std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
-  VIT_CHECK(file != nullptr, "cannot open '", path.string(), "': ", std::strerror(errno), ".");
-  struct stat status {};
-  VIT_CHECK(::fstat(::fileno(file.get()), &status) == 0 && S_ISREG(status.st_mode), "cannot read '",
-            path.string(), "': it is not a regular file.");
-  out.resize(static_cast<std::size_t>(status.st_size));
-  VIT_CHECK(std::fread(out.data(), 1, out.size(), file.get()) == out.size(), "cannot read '",
-            path.string(), "': ", std::strerror(errno), ".");
+  const InputFile file(path, "image");
+  file.check_size_at_most(kMaxImageFileBytes);
+  out.resize(static_cast<std::size_t>(file.size()));
+  file.read(out.data(), 0, file.size());
 }
 
 std::vector<std::uint8_t> read_file(const std::filesystem::path& path) {

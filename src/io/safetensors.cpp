@@ -14,6 +14,8 @@
 #include <sstream>
 #include <vector>
 
+#include "vitcuda/runtime/input_file.h"
+
 namespace vit {
 
 namespace {
@@ -168,12 +170,46 @@ SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& s
   return file;
 }
 
+namespace {
+
+// The bytes of tensor data the header describes (the largest end offset): checked against the
+// file's size before the body is read, so that a huge or wrong file fails after its header.
+// Malformed entries are left to parse_safetensors, which names them.
+std::uint64_t declared_data_bytes(const std::string& header_text) {
+  const nlohmann::json header = nlohmann::json::parse(header_text, nullptr, /*allow_exceptions=*/false);
+  std::uint64_t end = 0;
+  if (!header.is_object()) return 0;
+  for (const auto& [name, entry] : header.items()) {
+    if (!entry.is_object() || !entry.contains("data_offsets") || !entry["data_offsets"].is_array() ||
+        entry["data_offsets"].size() != 2 || !entry["data_offsets"][1].is_number_unsigned()) {
+      continue;
+    }
+    end = std::max(end, entry["data_offsets"][1].get<std::uint64_t>());
+  }
+  return end;
+}
+
+}  // namespace
+
 SafetensorsFile load_safetensors(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  VIT_CHECK(in.good(), "cannot open '", path, "': check that the file exists and is readable.");
-  std::ostringstream content;
-  content << in.rdbuf();
-  return parse_safetensors(content.str(), "'" + path + "'");
+  const InputFile file(path, "safetensors file");
+  const std::string source = "'" + path + "'";
+  VIT_CHECK(file.size() >= 8, source, " is not a safetensors file: it is only ", file.size(),
+            " bytes long (the header length alone takes 8).");
+  std::string content(8, '\0');
+  file.read(content.data(), 0, 8);
+  std::uint64_t header_len = 0;
+  for (int i = 7; i >= 0; --i) header_len = (header_len << 8) | static_cast<unsigned char>(content[i]);
+  VIT_CHECK(header_len <= kMaxHeaderBytes && header_len <= file.size() - 8, source, ": header length ", header_len,
+            " does not fit the ", file.size(), "-byte file (the 100 MB limit); it is corrupt or not safetensors.");
+  content.resize(8 + header_len);
+  file.read(content.data() + 8, 8, header_len);
+  const std::uint64_t body = file.size() - 8 - header_len, declared = declared_data_bytes(content.substr(8));
+  VIT_CHECK(declared == body, source, ": its header describes ", declared, " bytes of tensor data but ", body,
+            " follow it; the file is truncated, padded or not safetensors.");
+  content.resize(file.size());
+  file.read(content.data() + 8 + header_len, 8 + header_len, body);
+  return parse_safetensors(content, source);
 }
 
 void save_safetensors(const std::string& path, const std::map<std::string, Tensor>& tensors,

@@ -65,7 +65,10 @@ Image decode_image(std::span<const std::uint8_t> bytes, const DecodeOptions& opt
 std::vector<std::uint8_t> encode_png(const Image& image);
 std::vector<std::uint8_t> encode_jpeg(const Image& image, int quality = 90);
 
-// Whole-file helpers; `read_file` reuses `out`'s buffer.
+// Whole-file helpers; `read_file` reuses `out`'s buffer. It reads regular files of at most
+// kMaxImageFileBytes only (a FIFO, a device or a huge file is an error, not a hang or an
+// out-of-memory).
+inline constexpr std::uint64_t kMaxImageFileBytes = std::uint64_t{1} << 30;
 void read_file(const std::filesystem::path& path, std::vector<std::uint8_t>& out);
 std::vector<std::uint8_t> read_file(const std::filesystem::path& path);
 void write_file(const std::filesystem::path& path, std::span<const std::uint8_t> bytes);
