@@ -2,9 +2,12 @@
 // are never saved (nor ranked "best"), and an epoch with no decodable training image is an error.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <cmath>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "train_run_fixtures.h"
 #include "vitcuda/train/trainer.h"
@@ -87,4 +90,26 @@ TEST_CASE("train guards: --resume continues in its folder and never writes into 
   int lines = 0;
   for (std::string line; std::getline(metrics, line);) ++lines;
   CHECK(lines == 3);  // header + epochs 1 and 2, both in a
+}
+
+TEST_CASE("train guards: Ctrl-C stops a run whose epochs have one batch", "[train]") {
+  const fs::path data = make_image_folder("vit_train_one_batch_data"), out = fs::temp_directory_path() / "vit_train_one_batch";
+  fs::remove_all(out);
+  constexpr int epochs = 3000;  // several seconds: a run that ignores the signal ends by itself and fails
+  train::TrainConfig c = tiny_run(data, out);
+  c.batch_size = 12;  // every training image in one batch
+  c.epochs = epochs;
+  int status = -1;
+  std::thread training([&] { status = train::run(c); });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!fs::exists(out / "last.state.json") && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  std::raise(SIGINT);
+  training.join();
+  CHECK(status == 130);
+  std::ifstream metrics(out / "metrics.csv");
+  int lines = 0;
+  for (std::string line; std::getline(metrics, line);) ++lines;
+  CHECK(lines - 1 < epochs);
 }

@@ -172,6 +172,10 @@ struct Run {
               checkpoint_left(), ". Lower --lr or use --clip-grad.");
   }
 
+  void report_interrupted() const {
+    std::printf("interrupted: saved '%s'; continue with --resume %s\n", (out / "last.safetensors").c_str(), out.c_str());
+  }
+
   void save(const std::string& name) {
     const std::string bad = first_non_finite_parameter(*model);
     VIT_CHECK(bad.empty(), "parameter '", bad, "' holds NaN or infinite values after epoch ", state.epoch,
@@ -224,8 +228,7 @@ struct Run {
       if (g_interrupted && micro % config.grad_accum == 0 && !last_batch) {  // else: finish the epoch first
         progress.finish();
         save("last");
-        std::printf("interrupted: saved '%s'; continue with --resume %s\n", (out / "last.safetensors").c_str(),
-                    out.c_str());
+        report_interrupted();
         return false;
       }
     }
@@ -348,6 +351,10 @@ int run(const TrainConfig& config) {
       val.confusion.write_csv(run.out / "confusion_best.csv", classes);
     }
     run.save("last");
+    if (g_interrupted) {  // during the epoch's last batch, or an epoch of one batch
+      run.report_interrupted();
+      return 130;
+    }
   }
   std::signal(SIGINT, SIG_DFL);
   std::printf("best val top-1 %.2f%%; checkpoints, logs and metrics in %s\n", 100 * run.state.best_metric, run.out.c_str());
