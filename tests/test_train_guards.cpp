@@ -7,6 +7,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <thread>
 
 #include "train_run_fixtures.h"
@@ -112,4 +113,22 @@ TEST_CASE("train guards: Ctrl-C stops a run whose epochs have one batch", "[trai
   int lines = 0;
   for (std::string line; std::getline(metrics, line);) ++lines;
   CHECK(lines - 1 < epochs);
+}
+
+TEST_CASE("train guards: values out of range are one clear sentence", "[train]") {
+  const fs::path data = make_image_folder("vit_train_range_data"), out = fs::temp_directory_path() / "vit_train_range";
+  const auto refused = [&](const std::function<void(train::TrainConfig&)>& change, const std::string& message) {
+    train::TrainConfig c = tiny_run(data, out);
+    change(c);
+    INFO(message);
+    CHECK_THROWS_WITH(train::run(c), Catch::Contains(message));
+  };
+  refused([](auto& c) { c.momentum = 10; }, "--momentum must be in [0, 1)");
+  refused([](auto& c) { c.lr = INFINITY; }, "--lr must be positive and finite");
+  refused([](auto& c) { c.weight_decay = -1; }, "--weight-decay must be >= 0");
+  refused([](auto& c) { c.img_size = 2147483646, c.patch_size = 1073741823; }, "--img-size must be between 1 and 8192");
+  refused([](auto& c) { c.workers = 1000; }, "--workers must be between 1 and 256");
+  refused([](auto& c) { c.resume = "somewhere", c.pretrained = "weights.safetensors"; }, "drop --pretrained");
+  CHECK_THROWS_WITH(Tensor::empty({std::int64_t{1} << 40, std::int64_t{1} << 40}, DType::f32),
+                    Catch::Contains("more elements than a 64-bit count holds"));
 }

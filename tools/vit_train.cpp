@@ -68,7 +68,9 @@ void add_flags(CLI::App& app, vit::train::TrainConfig& c) {
   app.add_option("--scale-min", c.scale_min, "RandomResizedCrop: smallest crop area fraction");
   app.add_option("--hflip", c.hflip, "horizontal flip probability");
   app.add_option("--crop-pct", c.crop_pct, "evaluation: center crop of the image resized to img-size / crop-pct");
-  app.add_option("--seed", c.seed);
+  app.add_option("--seed", c.seed)->check([](const std::string& value) {  // a negative seed would wrap around
+    return value.starts_with('-') ? std::string("must not be negative") : std::string();
+  });
   app.add_option("--out", c.out, "run folder: checkpoints, config.json, metrics.csv, TensorBoard events "
                  "(default: the --resume run's folder, else runs/exp)");
   app.add_option("--resume", c.resume, "continue from a run folder or a checkpoint file");

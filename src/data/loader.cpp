@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <system_error>
 
+#include "data/codecs.h"
 #include "data/random.h"
 #include "vitcuda/runtime/check.h"
 
@@ -168,9 +169,11 @@ bool Loader::load_sample(std::int64_t sample, std::int64_t epoch, Scratch& scrat
   try {
     read_file(path, scratch.bytes);
     const ImageInfo info = probe_image(scratch.bytes);
+    DecodeOptions decode{.channels = options_.channels};
+    VIT_CHECK(detail::dimensions_ok(info.width, info.height, decode), "an image of ", info.width, "x", info.height,
+              " pixels is over the limit of ", decode.max_pixels, " pixels.");  // before any size arithmetic
     CropPlan plan = plan_crop(options_.transform, info.width, info.height, options_.seed,
                               static_cast<std::uint64_t>(epoch), static_cast<std::uint64_t>(sample));
-    DecodeOptions decode{.channels = options_.channels};
     // Decode downscaled only when the image is at least twice the size the crop needs, and
     // keep the crop at least as large as the output; otherwise results equal torchvision's.
     const double size = options_.transform.size;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #include "data/random.h"
 #include "vitcuda/runtime/check.h"
@@ -48,14 +49,16 @@ CropPlan random_resized_crop(const TransformOptions& options, int width, int hei
 // Resize(floor(size / crop_pct)) of the shorter side, then CenterCrop(size), expressed as the
 // source region that lands in the crop; the filter may read the whole image.
 CropPlan resize_center_crop(const TransformOptions& options, int width, int height) {
-  const int short_side = static_cast<int>(std::floor(options.size / options.crop_pct));
-  const int shorter = std::min(width, height), longer = std::max(width, height);
-  const int long_side = static_cast<int>(static_cast<double>(short_side) * longer / shorter);
-  const int resized_w = width <= height ? short_side : long_side;
-  const int resized_h = width <= height ? long_side : short_side;
-  const int top = round_half_even((resized_h - options.size) / 2.0);
-  const int left = round_half_even((resized_w - options.size) / 2.0);
-  const double sx = static_cast<double>(width) / resized_w, sy = static_cast<double>(height) / resized_h;
+  // 64-bit sides: the long side of a very elongated image (70,000,000 x 1) passes 2^31.
+  const auto short_side = static_cast<std::int64_t>(std::floor(options.size / options.crop_pct));
+  const std::int64_t shorter = std::min(width, height), longer = std::max(width, height);
+  const auto long_side = static_cast<std::int64_t>(static_cast<double>(short_side) * longer / shorter);
+  const std::int64_t resized_w = width <= height ? short_side : long_side;
+  const std::int64_t resized_h = width <= height ? long_side : short_side;
+  const double top = std::nearbyint((resized_h - options.size) / 2.0);
+  const double left = std::nearbyint((resized_w - options.size) / 2.0);
+  const double sx = static_cast<double>(width) / static_cast<double>(resized_w);
+  const double sy = static_cast<double>(height) / static_cast<double>(resized_h);
   CropPlan plan = box(left * sx, top * sy, options.size * sx, options.size * sy);
   plan.bound_x0 = plan.bound_y0 = 0;
   plan.bound_x1 = width;

@@ -43,7 +43,8 @@ std::int64_t shape_numel(const Shape& shape) {
   std::int64_t count = 1;
   for (std::int64_t size : shape) {
     VIT_CHECK(size >= 0, "shape ", shape_str(shape), " has a negative size.");
-    count *= size;
+    VIT_CHECK(!__builtin_mul_overflow(count, size, &count), "shape ", shape_str(shape),
+              " has more elements than a 64-bit count holds.");
   }
   return count;
 }

@@ -1,5 +1,6 @@
 #include "vitcuda/train/train_config.h"
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "vitcuda/data/loader.h"
@@ -70,7 +71,14 @@ void TrainConfig::validate() const {
   VIT_CHECK(opt == "adamw" || opt == "sgd", "--opt must be adamw or sgd, got '", opt, "'.");
   VIT_CHECK(sched == "cosine" || sched == "step" || sched == "plateau" || sched == "const",
             "--sched must be cosine, step, plateau or const, got '", sched, "'.");
-  VIT_CHECK(lr > 0.0f, "--lr must be positive, got ", lr, ".");
+  VIT_CHECK(lr > 0.0f && std::isfinite(lr), "--lr must be positive and finite, got ", lr, ".");
+  VIT_CHECK(momentum >= 0.0f && momentum < 1.0f, "--momentum must be in [0, 1), got ", momentum, ".");
+  VIT_CHECK(weight_decay >= 0.0f && std::isfinite(weight_decay), "--weight-decay must be >= 0 and finite, got ",
+            weight_decay, ".");
+  VIT_CHECK(img_size >= 1 && img_size <= kMaxImageSize, "--img-size must be between 1 and ", kMaxImageSize,
+            " pixels, got ", img_size, ".");
+  VIT_CHECK(resume.empty() || pretrained.empty(), "--resume and --pretrained both give the starting weights: ",
+            "the checkpoint of --resume brings them, so drop --pretrained.");
   VIT_CHECK(amp == "auto" || amp == "off" || amp == "bf16", "--amp must be auto, bf16 or off, got '", amp, "'.");
   VIT_CHECK(global_pool == "token" || global_pool == "avg", "--global-pool must be token or avg, got '",
             global_pool, "'.");

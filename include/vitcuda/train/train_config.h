@@ -9,6 +9,8 @@
 namespace vit::train {
 
 struct TrainConfig {
+  static constexpr int kMaxImageSize = 8192;  // --img-size: beyond it, sizes and memory stop making sense
+
   // data
   std::string data;           // image folder (root/train + root/val, or root/<class> with val_split)
   float val_split = 0.0f;
