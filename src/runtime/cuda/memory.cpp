@@ -11,8 +11,10 @@ void* device_alloc(std::size_t bytes) {
   void* pointer = nullptr;
   if (bytes == 0) return nullptr;
   const cudaError_t status = cudaMalloc(&pointer, bytes);
-  VIT_CHECK(status == cudaSuccess, "out of GPU memory allocating ", bytes, " bytes (",
+  VIT_CHECK(status != cudaErrorMemoryAllocation, "out of GPU memory allocating ", bytes, " bytes (",
             cudaGetErrorString(status), "): use a smaller batch size.");
+  VIT_CHECK(status == cudaSuccess, "cannot allocate ", bytes, " bytes on the GPU: ", cudaGetErrorString(status),
+            " (is a CUDA device present and its driver new enough? --device cpu runs without one).");
   return pointer;
 }
 
