@@ -31,17 +31,6 @@ std::string read_text(const fs::path& path, const char* what) {
   return text.str();
 }
 
-std::vector<std::string> class_names(const fs::path& run_dir) {
-  const nlohmann::json indices = nlohmann::json::parse(read_text(run_dir / "class_indices.json", "the class names"));
-  std::vector<std::string> names(indices.size());
-  for (const auto& [index, name] : indices.items()) {
-    const std::size_t i = std::stoul(index);
-    VIT_CHECK(i < names.size(), "class_indices.json has a gap at index ", i, ".");
-    names[i] = name.get<std::string>();
-  }
-  return names;
-}
-
 std::vector<data::Sample> collect_images(const std::vector<std::string>& inputs) {
   std::vector<data::Sample> samples;
   for (const std::string& input : inputs) {
@@ -135,7 +124,7 @@ int main(int argc, char** argv) {
     const fs::path run_dir = fs::path(checkpoint).parent_path();
     const train::TrainConfig config =
         train::TrainConfig::from_json(read_text(run_dir / "config.json", "the run's config"), train::TrainConfig{});
-    const std::vector<std::string> names = class_names(run_dir);
+    const std::vector<std::string> names = data::ImageFolder::read_class_indices(run_dir);
     ViT model(config.model_config(static_cast<int>(names.size())));
     load_weights(model, checkpoint);
     model.eval();

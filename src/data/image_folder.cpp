@@ -2,6 +2,7 @@
 #include "vitcuda/data/image_folder.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cctype>
 #include <cmath>
 #include <fstream>
@@ -22,7 +23,14 @@ bool is_hidden(const fs::path& path) { return path.filename().string().starts_wi
 std::vector<std::string> class_names(const fs::path& dir) {
   std::vector<std::string> names;
   for (const fs::directory_entry& entry : fs::directory_iterator(dir)) {
-    if (entry.is_directory() && !is_hidden(entry.path())) names.push_back(entry.path().filename().string());
+    if (!entry.is_directory() || is_hidden(entry.path())) continue;
+    std::string name = entry.path().filename().string();
+    try {  // class names go into class_indices.json, which holds UTF-8 only
+      (void)nlohmann::json(name).dump();
+    } catch (const nlohmann::json::exception&) {
+      VIT_FAIL("class folder '", entry.path().string(), "' has a name that is not valid UTF-8: rename it.");
+    }
+    names.push_back(std::move(name));
   }
   std::sort(names.begin(), names.end());
   return names;
@@ -114,6 +122,24 @@ void ImageFolder::write_class_indices(const fs::path& run_dir) const {
     VIT_CHECK(out.good(), "cannot write '", temporary.string(), "'; check the run folder is writable.");
   }
   fs::rename(temporary, target);
+}
+
+std::vector<std::string> ImageFolder::read_class_indices(const fs::path& run_dir) {
+  const fs::path path = run_dir / "class_indices.json";
+  std::ifstream in(path);
+  VIT_CHECK(in.good(), "cannot read '", path.string(), "' (it sits beside the checkpoint in a vit_train run folder).");
+  const nlohmann::json indices = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  VIT_CHECK(indices.is_object(), "'", path.string(), "' is not a JSON object of class indices and names.");
+  std::vector<std::string> names(indices.size());
+  for (const auto& [index, name] : indices.items()) {
+    std::size_t i = 0;
+    const auto [end, error] = std::from_chars(index.data(), index.data() + index.size(), i);
+    VIT_CHECK(error == std::errc() && end == index.data() + index.size() && i < names.size() && name.is_string(),
+              "'", path.string(), "' maps '", index, "' to ", name.dump(), ": expected the indices 0 to ",
+              names.size() - 1, " mapped to class names.");
+    names[i] = name.get<std::string>();
+  }
+  return names;
 }
 
 }  // namespace vit::data

@@ -51,13 +51,28 @@ TrainConfig TrainConfig::from_json(const std::string& text, const TrainConfig& d
     VIT_CHECK(known.contains(key), "the config has an unknown key '", key,
               "' (keys are the flag names with underscores, e.g. batch_size).");
   }
+  // nlohmann converts between kinds silently (1.5 epochs became 1, 3000000000 wrapped around):
+  // each value must have its key's kind, and whole numbers must survive the conversion.
+  for (const auto& [key, value] : given.items()) {
+    const nlohmann::json& expected = known.at(key);
+    if (expected.is_number_integer()) {
+      VIT_CHECK(value.is_number_integer(), "the config's '", key, "' must be a whole number, got ", value.dump(), ".");
+    } else if (expected.is_number()) {
+      VIT_CHECK(value.is_number(), "the config's '", key, "' must be a number, got ", value.dump(), ".");
+    } else {
+      VIT_CHECK(value.type() == expected.type(), "the config's '", key, "' must be a ", expected.type_name(), ", got ",
+                value.dump(), ".");
+    }
+  }
   nlohmann::json merged = known;
   merged.update(given);
-  try {
-    return merged.get<TrainConfig>();
-  } catch (const nlohmann::json::exception& e) {
-    VIT_FAIL("a config value has the wrong type (", e.what(), ").");
+  const TrainConfig config = merged.get<TrainConfig>();
+  const nlohmann::json converted = config;
+  for (const auto& [key, value] : given.items()) {
+    VIT_CHECK(!known.at(key).is_number_integer() || converted.at(key).dump() == value.dump(), "the config's '", key, "' = ",
+              value.dump(), " is out of range.");
   }
+  return config;
 }
 
 void TrainConfig::validate() const {

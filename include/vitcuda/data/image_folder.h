@@ -36,6 +36,8 @@ class ImageFolder {
 
   // Writes run_dir/class_indices.json, {"0": "cat", "1": "dog"}, atomically.
   void write_class_indices(const std::filesystem::path& run_dir) const;
+  // The class names a run folder's class_indices.json holds, by index (what vit_predict prints).
+  static std::vector<std::string> read_class_indices(const std::filesystem::path& run_dir);
 
  private:
   std::vector<std::string> classes_;
