@@ -12,6 +12,12 @@ if(NOT dnnl_FOUND)
 endif()
 find_package(Threads REQUIRED)
 
+# OpenSSL's libcrypto for the SHA-256 of checkpoint files.
+find_package(OpenSSL QUIET COMPONENTS Crypto)
+if(NOT OpenSSL_FOUND)
+  message(FATAL_ERROR "OpenSSL not found: run scripts/install-deps (Debian package libssl-dev).")
+endif()
+
 find_package(nlohmann_json 3.10 QUIET)
 if(NOT nlohmann_json_FOUND)
   message(FATAL_ERROR "nlohmann-json not found: run scripts/install-deps (Debian package nlohmann-json3-dev).")

@@ -5,6 +5,7 @@
 
 #include "data_fixtures.h"
 #include "tiny_vit.h"
+#include "train_run_fixtures.h"
 #include "vitcuda/train/checkpoint.h"
 #include "vitcuda/train/scheduler.h"
 #include "vitcuda/vitcuda.h"
@@ -87,6 +88,23 @@ std::string read_text(const fs::path& path) {
 
 void write_text(const fs::path& path, const std::string& text) { std::ofstream(path, std::ios::trunc) << text; }
 
+// The data file a save of "last" committed: last.<id>.safetensors or last.<id>.optim.safetensors.
+fs::path committed_file(const fs::path& dir, bool optimizer) {
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() == std::string("last.0123456789abcdef.safetensors").size() + (optimizer ? 6 : 0) &&
+        name.ends_with(optimizer ? ".optim.safetensors" : ".safetensors") && name.starts_with("last.") &&
+        name != "last.optim.safetensors") {
+      return entry.path();
+    }
+  }
+  return {};
+}
+
+std::string replace_first(std::string text, const std::string& from, const std::string& to) {
+  return text.replace(text.find(from), from.size(), to);
+}
+
 }  // namespace
 
 TEST_CASE("checkpoint: load restores weights optimizer and dropout state", "[train][checkpoint]") {
@@ -155,13 +173,31 @@ TEST_CASE("checkpoint: missing truncated and corrupt files get one clear sentenc
   const auto before = weights(run.model);
   const std::string state_text = read_text(dir / "last.state.json");
 
-  fs::remove(dir / "last.optim.safetensors");
-  CHECK_THAT(load_error(dir.path(), run), Catch::Contains("last.optim.safetensors' is missing"));
-  fs::resize_file(dir / "last.safetensors", fs::file_size(dir / "last.safetensors") - 10);
+  const fs::path weights_file = committed_file(dir.path(), false), optimizer_file = committed_file(dir.path(), true);
+  REQUIRE(!weights_file.empty());
+  REQUIRE(!optimizer_file.empty());
+  const std::string weights_bytes = read_text(weights_file);
+
+  // Same size, one byte changed: only the hash sees it.
+  std::string flipped = weights_bytes;
+  flipped[flipped.size() - 3] ^= 1;
+  fs::remove(weights_file);  // not through the hard link: last.safetensors keeps the good bytes
+  write_text(weights_file, flipped);
+  CHECK_THAT(load_error(dir.path(), run), Catch::Contains("does not match the SHA-256"));
+  CHECK_THROWS_WITH(read_checkpoint_state(dir / "last.safetensors"), Catch::Contains("does not match the SHA-256"));
+  fs::remove(weights_file);
+  write_text(weights_file, weights_bytes);
+  CHECK(load_checkpoint(dir.path(), run.model, run.optimizer).step == 2);
+
+  fs::remove(optimizer_file);
+  CHECK_THAT(load_error(dir.path(), run), Catch::Contains(".optim.safetensors' is missing"));
+  fs::resize_file(weights_file, fs::file_size(weights_file) - 10);
   CHECK_THAT(load_error(dir.path(), run), Catch::Contains("bytes but its checkpoint recorded") &&
                                               Catch::Contains("the checkpoint is incomplete"));
   CHECK_THROWS_WITH(read_checkpoint_state(dir / "last.safetensors"), Catch::Contains("the checkpoint is incomplete"));
 
+  write_text(dir / "last.state.json", replace_first(state_text, "\"best_metric\": ", "\"best_metric\": 1e300, \"x\": "));
+  CHECK_THAT(load_error(dir.path(), run), Catch::Contains("out of range (edited by hand?)"));
   write_text(dir / "last.state.json", state_text.substr(0, state_text.size() / 2));
   CHECK_THAT(load_error(dir.path(), run), Catch::Contains("is corrupt or not a vitcuda checkpoint state"));
   write_text(dir / "last.state.json", "{\"format\": 5}");
@@ -171,31 +207,46 @@ TEST_CASE("checkpoint: missing truncated and corrupt files get one clear sentenc
   CHECK(weights(run.model) == before);  // failed loads change nothing
 }
 
-TEST_CASE("checkpoint: a crash between writes is detected and stale temporaries are harmless", "[train][checkpoint]") {
+TEST_CASE("checkpoint: a crash at any point of a save leaves the previous one loadable", "[train][checkpoint]") {
   test::TempDir dir;
   Run run;
   run.train(0, 2);
   save_checkpoint(dir.path(), "last", run.model, run.optimizer, run.state(2));
-  // A crash while staging the next save leaves temporaries: the checkpoint itself is whole.
-  write_text(dir / "last.safetensors.new", "half a file");
-  write_text(dir / "last.state.json.new", "{\"format\":");
+  const fs::path kept = committed_file(dir.path(), false);
+  // What a save killed before its commit leaves: new data files (whole or half written), a staged
+  // state and staged stable names. The committed checkpoint is untouched by them.
+  const std::vector<fs::path> leftovers = {dir / "last.0123456789abcdef.safetensors",
+                                           dir / "last.0123456789abcdef.optim.safetensors.tmp",
+                                           dir / "last.state.json.new", dir / "last.safetensors.new"};
+  for (const fs::path& path : leftovers) write_text(path, "half a file");
   CHECK(load_checkpoint(dir.path(), run.model, run.optimizer).step == 2);
 
-  // A crash after renaming the new weights but before the new state: same sizes, other save.
+  // The next save cleans them up with the previous save's files, and commits the new one.
   run.train(2, 3);
-  save_checkpoint(dir / "next", "last", run.model, run.optimizer, run.state(3));
-  fs::copy_file(dir / "next" / "last.safetensors", dir / "last.safetensors", fs::copy_options::overwrite_existing);
-  const auto before = weights(run.model);
-  CHECK_THAT(load_error(dir.path(), run), Catch::Contains("come from different saves"));
-  CHECK(weights(run.model) == before);
+  save_checkpoint(dir.path(), "last", run.model, run.optimizer, run.state(3));
+  for (const fs::path& path : leftovers) CHECK_FALSE(fs::exists(path));
+  CHECK_FALSE(fs::exists(kept));
+  const auto after = weights(run.model);
+  Run fresh(9);
+  CHECK(load_checkpoint(dir.path(), fresh.model, fresh.optimizer).step == 3);
+  CHECK(weights(fresh.model) == after);
+  CHECK(testing::values_of(load_safetensors((dir / "last.safetensors").string()).tensors) ==
+        testing::values_of(load_safetensors(committed_file(dir.path(), false).string()).tensors));
+
+  // Another save's data file in this one's place: its checkpoint id (and hash) give it away.
+  save_checkpoint(dir / "other", "last", run.model, run.optimizer, run.state(3));
+  const fs::path mine = committed_file(dir.path(), false);
+  fs::remove(mine);
+  fs::copy_file(committed_file(dir / "other", false), mine);
+  CHECK_THAT(load_error(dir.path(), run), Catch::Contains("does not match the SHA-256"));
 
   // A state whose recorded sizes do not match the files.
-  std::string state_text = read_text(dir / "next" / "last.state.json");
+  std::string state_text = read_text(dir / "other" / "last.state.json");
   const std::string bytes = "\"bytes\": ";
   const std::size_t at = state_text.find(bytes) + bytes.size();
   state_text.insert(at, "1");
-  write_text(dir / "next" / "last.state.json", state_text);
-  CHECK_THAT(load_error(dir / "next", run), Catch::Contains("the checkpoint is incomplete"));
+  write_text(dir / "other" / "last.state.json", state_text);
+  CHECK_THAT(load_error(dir / "other", run), Catch::Contains("the checkpoint is incomplete"));
 }
 
 TEST_CASE("checkpoint: another model or optimizer is refused and nothing changes", "[train][checkpoint]") {
@@ -218,7 +269,7 @@ TEST_CASE("checkpoint: another model or optimizer is refused and nothing changes
   CHECK(sgd.step_count() == 0);
 
   CHECK_THROWS_WITH(save_checkpoint(dir.path(), "runs/last", run.model, run.optimizer, run.state(2)),
-                    Catch::Contains("must be a plain file name"));
+                    Catch::Contains("must be a plain name"));
   TrainingState bad = run.state(2);
   bad.config = "[1, 2]";
   CHECK_THROWS_WITH(save_checkpoint(dir.path(), "last", run.model, run.optimizer, bad),

@@ -132,3 +132,22 @@ TEST_CASE("train guards: values out of range are one clear sentence", "[train]")
   CHECK_THROWS_WITH(Tensor::empty({std::int64_t{1} << 40, std::int64_t{1} << 40}, DType::f32),
                     Catch::Contains("more elements than a 64-bit count holds"));
 }
+
+TEST_CASE("train guards: a resumed step outside its epoch is refused", "[train]") {
+  const fs::path data = make_image_folder("vit_train_step_data"), out = fs::temp_directory_path() / "vit_train_step";
+  fs::remove_all(out);
+  train::TrainConfig c = tiny_run(data, out);
+  c.epochs = 1;
+  REQUIRE(train::run(c) == 0);
+  std::string state = bytes_of(out / "last.state.json");
+  const std::string step = "\"step\": 3";  // 12 images, batch 4: one epoch is 3 steps
+  REQUIRE(state.find(step) != std::string::npos);
+  for (const char* edited : {"\"step\": 1000", "\"step\": 4611686018427387904"}) {
+    std::string text = state;
+    std::ofstream(out / "last.state.json", std::ios::trunc) << text.replace(text.find(step), step.size(), edited);
+    train::TrainConfig resumed = tiny_run(data, "");
+    resumed.resume = out.string();
+    INFO(edited);
+    CHECK_THROWS_WITH(train::run(resumed), Catch::Contains("edited by hand, or the data or --batch-size changed"));
+  }
+}

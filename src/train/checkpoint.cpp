@@ -1,14 +1,17 @@
 #include "vitcuda/train/checkpoint.h"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <iomanip>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <set>
 #include <sstream>
 
+#include "vitcuda/io/durable_file.h"
 #include "vitcuda/io/safetensors.h"
 #include "vitcuda/layers/pretrained.h"
 #include "vitcuda/runtime/check.h"
@@ -21,17 +24,37 @@ using json = nlohmann::ordered_json;  // keeps the config's key order
 namespace {
 
 constexpr const char* kFormat = "vitcuda-checkpoint";
-constexpr int kVersion = 1;
+// 2: data files named by checkpoint id, with their SHA-256 in the state. 1 (still read): fixed
+// names, byte sizes only.
+constexpr int kVersion = 2;
 
-struct Files {
-  fs::path weights, optimizer, state;
+// A checkpoint "name" in folder "dir": the state file commits it and names its data files.
+struct Location {
+  fs::path dir;
+  std::string name;
+  fs::path state() const { return dir / (name + ".state.json"); }
+  // The stable names a safetensors reader or vit_predict opens: hard links to the data files.
+  fs::path stable(bool optimizer) const { return dir / (name + (optimizer ? ".optim" : "") + ".safetensors"); }
 };
 
-Files files_of(const fs::path& dir, const std::string& name) {
-  return {dir / (name + ".safetensors"), dir / (name + ".optim.safetensors"), dir / (name + ".state.json")};
+// A data file of a checkpoint as its state records it.
+struct Part {
+  std::string file;    // plain file name in the checkpoint's folder
+  std::uint64_t bytes = 0;
+  std::string sha256;  // empty in version 1
+};
+
+std::string data_file_name(const std::string& name, const std::string& id, bool optimizer) {
+  return name + "." + id + (optimizer ? ".optim" : "") + ".safetensors";
 }
 
-// Where a file is written before the renames that publish a whole checkpoint.
+bool is_hex(const std::string& text, std::size_t length) {
+  return text.size() == length && std::all_of(text.begin(), text.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+// Where a file is written before the rename that publishes it.
 fs::path staged(const fs::path& path) { return fs::path(path.string() + ".new"); }
 
 std::string new_checkpoint_id() {
@@ -48,16 +71,24 @@ json parse_object(const std::string& text, const std::string& what) {
   return value;
 }
 
-void publish(const fs::path& path) {
+void rename_or_fail(const fs::path& from, const fs::path& to) {
   std::error_code error;
-  fs::rename(staged(path), path, error);
-  VIT_CHECK(!error, "cannot rename '", staged(path).string(), "' to '", path.string(), "': ", error.message(), ".");
+  fs::rename(from, to, error);
+  VIT_CHECK(!error, "cannot rename '", from.string(), "' to '", to.string(), "': ", error.message(), ".");
 }
 
-// The files of the checkpoint that `dir_or_file` points at: a run folder's last, or <name>.safetensors.
-Files locate(const fs::path& dir_or_file) {
-  fs::path dir = dir_or_file;
-  std::string name = "last";
+// Points `stable` at `data` by a hard link (a copy where the file system has none), atomically.
+void publish_stable_name(const fs::path& data, const fs::path& stable) {
+  std::error_code error;
+  fs::remove(staged(stable), error);
+  fs::create_hard_link(data, staged(stable), error);
+  if (error) fs::copy_file(data, staged(stable), fs::copy_options::overwrite_existing);
+  rename_or_fail(staged(stable), stable);
+}
+
+// The checkpoint that `dir_or_file` points at: a run folder's last, or <name>.safetensors.
+Location locate(const fs::path& dir_or_file) {
+  Location where{dir_or_file, "last"};
   if (!fs::is_directory(dir_or_file)) {
     const std::string file = dir_or_file.filename().string();
     const std::string suffix = ".safetensors", optimizer_suffix = ".optim.safetensors";
@@ -65,13 +96,12 @@ Files locate(const fs::path& dir_or_file) {
               "' is the optimizer state of a checkpoint: give its <name>.safetensors or the run folder.");
     VIT_CHECK(file.size() > suffix.size() && file.ends_with(suffix), "'", dir_or_file.string(),
               "' is neither a run folder nor a <name>.safetensors checkpoint.");
-    dir = dir_or_file.has_parent_path() ? dir_or_file.parent_path() : fs::path(".");
-    name = file.substr(0, file.size() - suffix.size());
+    where.dir = dir_or_file.has_parent_path() ? dir_or_file.parent_path() : fs::path(".");
+    where.name = file.substr(0, file.size() - suffix.size());
   }
-  const Files files = files_of(dir, name);
-  VIT_CHECK(fs::is_regular_file(files.state), "no checkpoint '", name, "' in '", dir.string(), "': '",
-            files.state.filename().string(), "' is missing.");
-  return files;
+  VIT_CHECK(fs::is_regular_file(where.state()), "no checkpoint '", where.name, "' in '", where.dir.string(), "': '",
+            where.state().filename().string(), "' is missing.");
+  return where;
 }
 
 // The state file's fields, read before anything is changed.
@@ -79,8 +109,19 @@ struct SavedState {
   TrainingState training;
   std::string id;
   std::uint64_t dropout_seed = 0, forward_count = 0;
-  std::uint64_t weights_bytes = 0, optimizer_bytes = 0;
+  Part weights, optimizer;
 };
+
+Part read_part_record(const json& record, int version, const fs::path& path) {
+  Part part{record.at("name").get<std::string>(), record.at("bytes").get<std::uint64_t>(), ""};
+  VIT_CHECK(!part.file.empty() && part.file.find('/') == std::string::npos && part.file.ends_with(".safetensors"),
+            "'", path.string(), "' names the data file '", part.file, "', which is not a .safetensors file beside it.");
+  if (version >= 2) {
+    part.sha256 = record.at("sha256").get<std::string>();
+    VIT_CHECK(is_hex(part.sha256, 64), "'", path.string(), "' has a malformed SHA-256 for '", part.file, "'.");
+  }
+  return part;
+}
 
 SavedState read_state(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -92,12 +133,13 @@ SavedState read_state(const fs::path& path) {
             "' is corrupt or not a vitcuda checkpoint state (a crash while saving?).");
   try {
     const int version = state.at("version").get<int>();
-    VIT_CHECK(version == kVersion, "'", path.string(), "' is a version ", version,
-              " checkpoint; this build reads version ", kVersion, ".");
+    VIT_CHECK(version == 1 || version == kVersion, "'", path.string(), "' is a version ", version,
+              " checkpoint; this build reads versions 1 to ", kVersion, ".");
     SavedState saved;
     saved.id = state.at("id").get<std::string>();
-    saved.weights_bytes = state.at("files").at("weights").at("bytes").get<std::uint64_t>();
-    saved.optimizer_bytes = state.at("files").at("optimizer").at("bytes").get<std::uint64_t>();
+    VIT_CHECK(is_hex(saved.id, 16), "'", path.string(), "' has a malformed checkpoint id.");
+    saved.weights = read_part_record(state.at("files").at("weights"), version, path);
+    saved.optimizer = read_part_record(state.at("files").at("optimizer"), version, path);
     saved.dropout_seed = state.at("dropout").at("seed").get<std::uint64_t>();
     saved.forward_count = state.at("dropout").at("forward_count").get<std::uint64_t>();
     TrainingState& training = saved.training;
@@ -105,6 +147,10 @@ SavedState read_state(const fs::path& path) {
     training.step = state.at("step").get<std::int64_t>();
     const json& best = state.at("best_metric");
     training.best_metric = best.is_null() ? -std::numeric_limits<float>::infinity() : best.get<float>();
+    // The metric is an accuracy: a hand-edited 1e300 would block every later "best".
+    VIT_CHECK(training.epoch >= 0 && training.step >= 0 && (best.is_null() || (best >= 0.0 && best <= 1.0)), "'",
+              path.string(), "' holds epoch ", training.epoch, ", step ", training.step, " and best metric ",
+              best.dump(), ": out of range (edited by hand?).");
     training.scheduler = state.at("scheduler").dump();
     training.config = state.at("config").dump();
     training.data_seed = state.at("data_seed").get<std::uint64_t>();
@@ -114,24 +160,55 @@ SavedState read_state(const fs::path& path) {
   }
 }
 
-void check_size(const fs::path& path, std::uint64_t recorded_bytes, const fs::path& state_path) {
+// Checks a data file against its record: present, of the recorded size and (version 2) SHA-256.
+void check_part(const Location& where, const Part& part) {
+  const fs::path path = where.dir / part.file;
   VIT_CHECK(fs::is_regular_file(path), "'", path.string(), "' is missing: the checkpoint '",
-            state_path.string(), "' is incomplete.");
+            where.state().string(), "' is incomplete.");
   const std::uint64_t bytes = fs::file_size(path);
-  VIT_CHECK(bytes == recorded_bytes, "'", path.string(), "' is ", bytes, " bytes but its checkpoint recorded ",
-            recorded_bytes, ": the checkpoint is incomplete (a crash while saving?); use another checkpoint.");
+  VIT_CHECK(bytes == part.bytes, "'", path.string(), "' is ", bytes, " bytes but its checkpoint recorded ", part.bytes,
+            ": the checkpoint is incomplete (a crash while saving?); use another checkpoint.");
+  VIT_CHECK(part.sha256.empty() || sha256_of_file(path) == part.sha256, "'", path.string(),
+            "' does not match the SHA-256 that '", where.state().string(),
+            "' recorded: it was changed or damaged; use another checkpoint.");
 }
 
 // Loads one of the checkpoint's safetensors files after checking it is whole and of this save.
-SafetensorsFile read_part(const fs::path& path, std::uint64_t recorded_bytes, const SavedState& saved,
-                          const fs::path& state_path) {
-  check_size(path, recorded_bytes, state_path);
+SafetensorsFile read_part(const Location& where, const Part& part, const SavedState& saved) {
+  check_part(where, part);
+  const fs::path path = where.dir / part.file;
   SafetensorsFile file = load_safetensors(path.string());
   auto id = file.metadata.find("checkpoint_id");
-  VIT_CHECK(id != file.metadata.end() && id->second == saved.id, "'", path.string(),
-            "' and '", state_path.string(), "' come from different saves (a crash between writing them?): "
-            "use another checkpoint, e.g. best instead of last.");
+  VIT_CHECK(id != file.metadata.end() && id->second == saved.id, "'", path.string(), "' and '",
+            where.state().string(), "' come from different saves: use another checkpoint, e.g. best instead of last.");
   return file;
+}
+
+// Removes what crashed saves of `where` left (data files of no committed state, staged files),
+// keeping the files in `keep`. While the state cannot be read, nothing is removed.
+void remove_stale_files(const Location& where, const std::set<std::string>& keep) {
+  const std::string prefix = where.name + ".";
+  std::error_code error;
+  for (const fs::directory_entry& entry : fs::directory_iterator(where.dir, error)) {
+    const std::string file = entry.path().filename().string();
+    if (keep.contains(file) || !file.starts_with(prefix)) continue;
+    const std::string rest = file.substr(prefix.size());  // <id>[.optim].safetensors[.tmp], or staged names
+    const bool data = rest.size() > 17 && is_hex(rest.substr(0, 16), 16) && rest[16] == '.' &&
+                      (rest.ends_with(".safetensors") || rest.ends_with(".safetensors.tmp"));
+    const bool staging = rest.ends_with(".new");
+    if (data || staging) fs::remove(entry.path(), error);
+  }
+}
+
+// The data files of the checkpoint committed at `where`, if its state can be read.
+std::optional<std::set<std::string>> committed_files(const Location& where) {
+  if (!fs::exists(where.state())) return std::set<std::string>{};
+  try {
+    const SavedState saved = read_state(where.state());
+    return std::set<std::string>{saved.weights.file, saved.optimizer.file};
+  } catch (const Error&) {
+    return std::nullopt;
+  }
 }
 
 void check_weights(const ViT& model, const SafetensorsFile& file, const fs::path& path) {
@@ -167,28 +244,31 @@ void check_optimizer_names(const optim::Optimizer& optimizer, const SafetensorsF
 
 void save_checkpoint(const fs::path& dir, const std::string& name, const ViT& model,
                      const optim::Optimizer& optimizer, const TrainingState& state) {
-  VIT_CHECK(!name.empty() && name.find('/') == std::string::npos,
-            "a checkpoint name must be a plain file name such as 'last', got '", name, "'.");
+  VIT_CHECK(!name.empty() && name.find('/') == std::string::npos && name.find('.') == std::string::npos,
+            "a checkpoint name must be a plain name without dots such as 'last', got '", name, "'.");
   const json scheduler = parse_object(state.scheduler, "scheduler state");
   const json config = parse_object(state.config, "config");
   std::error_code error;
   fs::create_directories(dir, error);
   VIT_CHECK(!error, "cannot create the checkpoint folder '", dir.string(), "': ", error.message(), ".");
+  const Location where{dir, name};
+  if (const auto previous = committed_files(where)) remove_stale_files(where, *previous);
 
-  const Files files = files_of(dir, name);
+  // 1. The data files, under names no committed state uses, flushed to the disk.
   const std::string id = new_checkpoint_id();
   const std::map<std::string, std::string> metadata{{"format", kFormat}, {"checkpoint_id", id}};
-  save_weights(model, staged(files.weights).string(), metadata);
-  save_safetensors(staged(files.optimizer).string(), optimizer.state(), metadata);
-
+  const fs::path weights = dir / data_file_name(name, id, false), optimizer_file = dir / data_file_name(name, id, true);
+  save_weights(model, weights.string(), metadata);
+  save_safetensors(optimizer_file.string(), optimizer.state(), metadata);
+  const auto record_of = [](const fs::path& path) {
+    sync_to_disk(path);
+    return json{{"name", path.filename().string()}, {"bytes", fs::file_size(path)}, {"sha256", sha256_of_file(path)}};
+  };
   const json record = {
       {"format", kFormat},
       {"version", kVersion},
       {"id", id},
-      {"files",
-       {{"weights", {{"name", files.weights.filename().string()}, {"bytes", fs::file_size(staged(files.weights))}}},
-        {"optimizer",
-         {{"name", files.optimizer.filename().string()}, {"bytes", fs::file_size(staged(files.optimizer))}}}}},
+      {"files", {{"weights", record_of(weights)}, {"optimizer", record_of(optimizer_file)}}},
       {"epoch", state.epoch},
       {"step", state.step},
       {"best_metric", std::isfinite(state.best_metric) ? json(state.best_metric) : json(nullptr)},
@@ -197,26 +277,29 @@ void save_checkpoint(const fs::path& dir, const std::string& name, const ViT& mo
       {"data_seed", state.data_seed},
       {"config", config}};
   {
-    std::ofstream out(staged(files.state), std::ios::binary | std::ios::trunc);
-    VIT_CHECK(out.good(), "cannot write '", staged(files.state).string(), "': check the folder is writable.");
+    std::ofstream out(staged(where.state()), std::ios::binary | std::ios::trunc);
+    VIT_CHECK(out.good(), "cannot write '", staged(where.state()).string(), "': check the folder is writable.");
     out << record.dump(2) << '\n';
     out.flush();
-    VIT_CHECK(out.good(), "writing '", staged(files.state).string(), "' failed (disk full?).");
+    VIT_CHECK(out.good(), "writing '", staged(where.state()).string(), "' failed (disk full?).");
   }
-  // The state goes last: until it is renamed, a load sees the previous state and refuses the
-  // already renamed files by their checkpoint id.
-  publish(files.weights);
-  publish(files.optimizer);
-  publish(files.state);
+  sync_to_disk(staged(where.state()));
+  // 2. The single commit point: until this rename a load sees the previous checkpoint, whole.
+  rename_or_fail(staged(where.state()), where.state());
+  sync_to_disk(dir);
+  // 3. The stable names, then the previous save's files go.
+  publish_stable_name(weights, where.stable(false));
+  publish_stable_name(optimizer_file, where.stable(true));
+  remove_stale_files(where, {weights.filename().string(), optimizer_file.filename().string()});
 }
 
 TrainingState load_checkpoint(const fs::path& dir_or_file, ViT& model, optim::Optimizer& optimizer) {
-  const Files files = locate(dir_or_file);
-  const SavedState saved = read_state(files.state);
-  const SafetensorsFile weights = read_part(files.weights, saved.weights_bytes, saved, files.state);
-  const SafetensorsFile optimizer_state = read_part(files.optimizer, saved.optimizer_bytes, saved, files.state);
-  check_weights(model, weights, files.weights);
-  check_optimizer_names(optimizer, optimizer_state, files.optimizer);
+  const Location where = locate(dir_or_file);
+  const SavedState saved = read_state(where.state());
+  const SafetensorsFile weights = read_part(where, saved.weights, saved);
+  const SafetensorsFile optimizer_state = read_part(where, saved.optimizer, saved);
+  check_weights(model, weights, where.dir / saved.weights.file);
+  check_optimizer_names(optimizer, optimizer_state, where.dir / saved.optimizer.file);
 
   optimizer.load_state(optimizer_state.tensors);  // checks shapes before changing anything
   for (nn::NamedTensor& p : model.named_parameters()) p.tensor.copy_from(weights.tensors.at(p.name));
@@ -225,10 +308,10 @@ TrainingState load_checkpoint(const fs::path& dir_or_file, ViT& model, optim::Op
 }
 
 TrainingState read_checkpoint_state(const fs::path& dir_or_file) {
-  const Files files = locate(dir_or_file);
-  const SavedState saved = read_state(files.state);
-  check_size(files.weights, saved.weights_bytes, files.state);
-  check_size(files.optimizer, saved.optimizer_bytes, files.state);
+  const Location where = locate(dir_or_file);
+  const SavedState saved = read_state(where.state());
+  check_part(where, saved.weights);
+  check_part(where, saved.optimizer);
   return saved.training;
 }
 

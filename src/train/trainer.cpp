@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -149,6 +150,12 @@ struct Run {
     scheduler = std::make_unique<Scheduler>(options);
     if (!config.resume.empty()) {
       state = load_checkpoint(config.resume, *model, *optimizer);
+      // A resumed step lies in its epoch: else whole epochs would train nothing, or repeat.
+      VIT_CHECK(state.epoch < std::numeric_limits<std::int64_t>::max() / steps_per_epoch - 1 &&
+                    state.step >= state.epoch * steps_per_epoch && state.step < (state.epoch + 1) * steps_per_epoch,
+                "the checkpoint '", config.resume, "' is at step ", state.step, " after ", state.epoch,
+                " epochs, but with this data and batch size an epoch has ", steps_per_epoch,
+                " steps: it was edited by hand, or the data or --batch-size changed.");
       scheduler->load_state(state.scheduler);
       std::printf("resumed from %s at epoch %lld, step %lld\n", config.resume.c_str(),
                   static_cast<long long>(state.epoch), static_cast<long long>(state.step));

@@ -1,13 +1,16 @@
 #pragma once
-// Training checkpoints: three files in the run folder, named after the checkpoint ("last", "best"):
-//   <name>.safetensors        the weights with timm's names (any safetensors reader loads them)
-//   <name>.optim.safetensors  the optimizer state (Optimizer::state())
-//   <name>.state.json         epoch, step, best metric, scheduler state, dropout and data seeds,
-//                             the run's config, and the byte size of the two files above
-// All three are first written beside their final names and only then renamed over them, so a
-// crash while writing leaves the previous checkpoint whole. The two safetensors files and the
-// JSON also share a checkpoint id: a crash between the renames leaves files of two different
-// saves, which load_checkpoint refuses with a clear message instead of mixing them.
+// Training checkpoints, named after the checkpoint ("last", "best"), in the run folder:
+//   <name>.<id>.safetensors        the weights with timm's names, of the save with this id
+//   <name>.<id>.optim.safetensors  the optimizer state (Optimizer::state())
+//   <name>.state.json              epoch, step, best metric, scheduler state, dropout and data
+//                                  seeds, the run's config, and the names, byte sizes and SHA-256
+//                                  of the two data files
+//   <name>.safetensors, <name>.optim.safetensors   hard links to the data files, for any
+//                                  safetensors reader and vit_predict
+// A save writes and flushes the data files under new names, then the state beside its final
+// name, and commits with one rename of the state: a crash at any moment leaves the previous
+// checkpoint whole and loadable. The previous save's files and a crashed save's leftovers are
+// removed after the commit. Loading verifies sizes, hashes and the shared checkpoint id.
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -37,7 +40,7 @@ void save_checkpoint(const std::filesystem::path& dir, const std::string& name, 
 // and then leaves the model and optimizer as they were.
 TrainingState load_checkpoint(const std::filesystem::path& dir_or_file, ViT& model, optim::Optimizer& optimizer);
 
-// The training state alone (the files' sizes checked, their contents not read): e.g. the run's
+// The training state alone (the files' sizes and hashes checked, not loaded): e.g. the run's
 // config, to build the model and optimizer that load_checkpoint then fills.
 TrainingState read_checkpoint_state(const std::filesystem::path& dir_or_file);
 

@@ -1,0 +1,51 @@
+// SHA-256 through OpenSSL's EVP interface, read in 1 MiB chunks; fsync through POSIX.
+#include "vitcuda/io/durable_file.h"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "vitcuda/runtime/check.h"
+#include "vitcuda/runtime/input_file.h"
+
+namespace vit {
+
+std::string sha256_of_file(const std::filesystem::path& path) {
+  const InputFile file(path, "checkpoint file");
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  VIT_CHECK(context && EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) == 1, "cannot start a SHA-256.");
+  std::vector<char> chunk(std::size_t{1} << 20);
+  for (std::uint64_t offset = 0; offset < file.size(); offset += chunk.size()) {
+    const std::uint64_t bytes = std::min<std::uint64_t>(chunk.size(), file.size() - offset);
+    file.read(chunk.data(), offset, bytes);
+    VIT_CHECK(EVP_DigestUpdate(context.get(), chunk.data(), bytes) == 1, "SHA-256 of '", path.string(), "' failed.");
+  }
+  std::array<unsigned char, 32> digest{};
+  unsigned int length = 0;
+  VIT_CHECK(EVP_DigestFinal_ex(context.get(), digest.data(), &length) == 1 && length == digest.size(),
+            "SHA-256 of '", path.string(), "' failed.");
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char byte : digest) {
+    hex += kHex[byte >> 4];
+    hex += kHex[byte & 15];
+  }
+  return hex;
+}
+
+void sync_to_disk(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  VIT_CHECK(fd >= 0, "cannot open '", path.string(), "' to flush it: ", std::strerror(errno), ".");
+  const int status = ::fsync(fd);
+  const int error = errno;
+  ::close(fd);
+  VIT_CHECK(status == 0, "cannot flush '", path.string(), "' to the disk: ", std::strerror(error), ".");
+}
+
+}  // namespace vit
