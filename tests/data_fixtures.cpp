@@ -100,7 +100,7 @@ void write_palette_png(const fs::path& path, int width, int height,
   encode_raw_png(path, header, &plte, indices.data(), indices.size());
 }
 
-void write_bmp(const fs::path& path, const data::Image& image) {
+void write_bmp(const fs::path& path, const data::Image& image, bool top_down) {
   const int row_bytes = (image.width * 3 + 3) / 4 * 4;  // rows padded to 4 bytes, stored bottom-up, BGR
   const std::uint32_t data_bytes = row_bytes * image.height, file_bytes = 54 + data_bytes;
   std::vector<std::uint8_t> bytes(file_bytes, 0);
@@ -111,14 +111,15 @@ void write_bmp(const fs::path& path, const data::Image& image) {
   put32(10, 54);
   put32(14, 40);
   put32(18, image.width);
-  put32(22, image.height);
+  put32(22, static_cast<std::uint32_t>(top_down ? -image.height : image.height));
   bytes[26] = 1;
   bytes[28] = 24;
   put32(34, data_bytes);
   for (int y = 0; y < image.height; ++y) {
     for (int x = 0; x < image.width; ++x) {
       const std::uint8_t* rgb = &image.pixels[(static_cast<std::size_t>(y) * image.width + x) * 3];
-      std::uint8_t* bgr = &bytes[54 + static_cast<std::size_t>(image.height - 1 - y) * row_bytes + x * 3];
+      const int row = top_down ? y : image.height - 1 - y;
+      std::uint8_t* bgr = &bytes[54 + static_cast<std::size_t>(row) * row_bytes + x * 3];
       bgr[0] = rgb[2];
       bgr[1] = rgb[1];
       bgr[2] = rgb[0];

@@ -38,8 +38,8 @@ void write_png16(const std::filesystem::path& path, int width, int height, int c
 void write_palette_png(const std::filesystem::path& path, int width, int height,
                        const std::vector<std::array<std::uint8_t, 3>>& palette,
                        const std::vector<std::uint8_t>& indices);
-// 24-bit BMP from an RGB image.
-void write_bmp(const std::filesystem::path& path, const data::Image& image);
+// 24-bit BMP from an RGB image; top_down stores the rows first to last with a negative height.
+void write_bmp(const std::filesystem::path& path, const data::Image& image, bool top_down = false);
 void write_text(const std::filesystem::path& path, const std::string& text);
 
 // Largest absolute difference between two images of the same shape.

@@ -90,6 +90,23 @@ TEST_CASE("decode: BMP through stb_image", "[data][codecs]") {
   CHECK(data::probe_image(data::read_file(dir / "a.bmp")).format == ImageFormat::bmp);
 }
 
+TEST_CASE("decode: a top-down BMP decodes and a truncated one is refused as PIL does", "[data][codecs]") {
+  test::TempDir dir;
+  const Image source = test::ramp_image(7, 5, 3, 4);
+  test::write_bmp(dir / "top_down.bmp", source, /*top_down=*/true);
+  const Image decoded = data::read_image(dir / "top_down.bmp");
+  CHECK(decoded.height == 5);
+  CHECK(test::max_difference(decoded, source) == 0);
+
+  test::write_bmp(dir / "cut.bmp", source);
+  std::vector<std::uint8_t> bytes = data::read_file(dir / "cut.bmp");
+  for (std::size_t cut : {std::size_t{1}, std::size_t{24}, bytes.size() - 54}) {
+    INFO("without the last " << cut << " bytes");
+    const std::vector<std::uint8_t> truncated(bytes.begin(), bytes.end() - static_cast<std::ptrdiff_t>(cut));
+    CHECK_THROWS_WITH(data::decode_image(truncated), Catch::Contains("BMP is truncated"));
+  }
+}
+
 TEST_CASE("decode: luma output uses PIL weights", "[data][codecs]") {
   const Image decoded = data::decode_image(data::encode_png(test::solid_image(2, 2, {200, 100, 50})), {.channels = 1});
   REQUIRE(decoded.channels == 1);
