@@ -87,10 +87,7 @@ TEST_CASE("train guards: --resume continues in its folder and never writes into 
   train::TrainConfig continue_a = tiny_run(data, "");
   continue_a.resume = (base / "a" / "last.safetensors").string();
   REQUIRE(train::run(continue_a) == 0);
-  std::ifstream metrics(base / "a" / "metrics.csv");
-  int lines = 0;
-  for (std::string line; std::getline(metrics, line);) ++lines;
-  CHECK(lines == 3);  // header + epochs 1 and 2, both in a
+  CHECK(lines_in(base / "a" / "metrics.csv") == 3);  // header + epochs 1 and 2, both in a
 }
 
 TEST_CASE("train guards: Ctrl-C stops a run whose epochs have one batch", "[train]") {
@@ -109,10 +106,7 @@ TEST_CASE("train guards: Ctrl-C stops a run whose epochs have one batch", "[trai
   std::raise(SIGINT);
   training.join();
   CHECK(status == 130);
-  std::ifstream metrics(out / "metrics.csv");
-  int lines = 0;
-  for (std::string line; std::getline(metrics, line);) ++lines;
-  CHECK(lines - 1 < epochs);
+  CHECK(lines_in(out / "metrics.csv") - 1 < epochs);
 }
 
 TEST_CASE("train guards: values out of range are one clear sentence", "[train]") {

@@ -15,17 +15,6 @@ using namespace vit;
 using namespace vit::testing;
 namespace fs = std::filesystem;
 
-namespace {
-
-int lines_in(const fs::path& file) {
-  std::ifstream in(file);
-  int lines = 0;
-  for (std::string line; std::getline(in, line);) ++lines;
-  return lines;
-}
-
-}  // namespace
-
 TEST_CASE("train run: writes the run folder and resumes bitwise", "[train]") {
   const fs::path data = make_image_folder("vit_train_run_data"), base = fs::temp_directory_path() / "vit_train_runs";
   fs::remove_all(base);

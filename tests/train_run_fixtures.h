@@ -65,6 +65,14 @@ inline train::TrainConfig tiny_run(const std::filesystem::path& data, const std:
   return c;
 }
 
+// The number of lines in a text file (0 when it is missing), e.g. metrics.csv's header + epochs.
+inline int lines_in(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  int lines = 0;
+  for (std::string line; std::getline(in, line);) ++lines;
+  return lines;
+}
+
 // Every tensor, in name order, as one vector.
 inline std::vector<float> values_of(const std::map<std::string, Tensor>& tensors) {
   std::vector<float> all;
