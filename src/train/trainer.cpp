@@ -328,7 +328,7 @@ int run(const TrainConfig& config) {
     const auto start = std::chrono::steady_clock::now();
     if (!run.train_epoch(epoch, loss_sum, correct, seen)) return 130;
     VIT_CHECK(seen > 0, "epoch ", epoch + 1, " trained on no image: no training image in '", config.data,
-              "' could be decoded (see the warnings above), or the resumed step lies past the epoch's end.");
+              "' could be decoded (see the warnings above).");
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const EvalResult val = evaluate(*run.model, *run.val_loader, config.label_smoothing);
     run.check_finite("validation loss", val.loss, epoch);
