@@ -22,6 +22,20 @@ namespace {
 
 constexpr std::uint64_t kMaxHeaderBytes = 100'000'000;
 
+// The header length that `start` (the file's first 8 bytes at least) gives, checked against
+// the limit and the size of the whole file.
+std::uint64_t header_length(const std::string& start, std::uint64_t file_bytes, const std::string& source) {
+  VIT_CHECK(start.size() >= 8, source, " is not a safetensors file: it is only ", file_bytes,
+            " bytes long (the header length alone takes 8).");
+  std::uint64_t header_len = 0;
+  for (int i = 7; i >= 0; --i) header_len = (header_len << 8) | static_cast<unsigned char>(start[i]);
+  VIT_CHECK(header_len <= kMaxHeaderBytes, source, ": header length ", header_len,
+            " is over the 100 MB limit; the file is corrupt or not safetensors.");
+  VIT_CHECK(header_len <= file_bytes - 8, source, ": header length ", header_len, " runs past the end of the ",
+            file_bytes, "-byte file (truncated?).");
+  return header_len;
+}
+
 struct FileDType {
   const char* name;
   std::size_t bytes;
@@ -90,14 +104,7 @@ const Tensor& SafetensorsFile::at(const std::string& name) const {
 }
 
 SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& source) {
-  VIT_CHECK(bytes.size() >= 8, source, " is not a safetensors file: it is only ", bytes.size(),
-            " bytes long (the header length alone takes 8).");
-  std::uint64_t header_len = 0;
-  for (int i = 7; i >= 0; --i) header_len = (header_len << 8) | static_cast<unsigned char>(bytes[i]);
-  VIT_CHECK(header_len <= kMaxHeaderBytes, source, ": header length ", header_len,
-            " is over the 100 MB limit; the file is corrupt or not safetensors.");
-  VIT_CHECK(header_len <= bytes.size() - 8, source, ": header length ", header_len,
-            " runs past the end of the ", bytes.size(), "-byte file (truncated?).");
+  const std::uint64_t header_len = header_length(bytes, bytes.size(), source);
 
   nlohmann::json header;
   try {
@@ -194,14 +201,9 @@ std::uint64_t declared_data_bytes(const std::string& header_text) {
 SafetensorsFile load_safetensors(const std::string& path) {
   const InputFile file(path, "safetensors file");
   const std::string source = "'" + path + "'";
-  VIT_CHECK(file.size() >= 8, source, " is not a safetensors file: it is only ", file.size(),
-            " bytes long (the header length alone takes 8).");
-  std::string content(8, '\0');
-  file.read(content.data(), 0, 8);
-  std::uint64_t header_len = 0;
-  for (int i = 7; i >= 0; --i) header_len = (header_len << 8) | static_cast<unsigned char>(content[i]);
-  VIT_CHECK(header_len <= kMaxHeaderBytes && header_len <= file.size() - 8, source, ": header length ", header_len,
-            " does not fit the ", file.size(), "-byte file (the 100 MB limit); it is corrupt or not safetensors.");
+  std::string content(std::min<std::uint64_t>(file.size(), 8), '\0');
+  file.read(content.data(), 0, content.size());
+  const std::uint64_t header_len = header_length(content, file.size(), source);
   content.resize(8 + header_len);
   file.read(content.data() + 8, 8, header_len);
   const std::uint64_t body = file.size() - 8 - header_len, declared = declared_data_bytes(content.substr(8));
