@@ -1,7 +1,8 @@
 // Files a user names are checked before they are read: a FIFO or a device is refused at once
 // (a FIFO used to block forever in open, /dev/zero to run out of memory), an image file over
 // the size limit is refused, and a safetensors file whose header does not describe its size is
-// refused after reading the header only (a 2 GB sparse file used to be read whole first).
+// refused after reading the header only (a 2 GB sparse file used to be read whole first). The
+// JSON files (configs, states, class indices) are read the same way, with their own size limit.
 #include <catch2/catch.hpp>
 
 #include <sys/stat.h>
@@ -40,6 +41,9 @@ TEST_CASE("input file: a FIFO or a device is refused without blocking", "[io]") 
   CHECK_THROWS_WITH(load_safetensors(fifo.string()), Catch::Contains("not a regular file"));
   CHECK_THROWS_WITH(data::read_file(fifo), Catch::Contains("not a regular file"));
   CHECK_THROWS_WITH(load_safetensors("/dev/zero"), Catch::Contains("not a regular file"));
+  // The JSON readers (--config, config.json, class_indices.json, state.json) go through read_text_file.
+  CHECK_THROWS_WITH(read_text_file(fifo, "config file"), Catch::Contains("not a regular file"));
+  CHECK_THROWS_WITH(read_text_file("/dev/zero", "config file"), Catch::Contains("not a regular file"));
   fs::remove(fifo);
 }
 
@@ -51,6 +55,10 @@ TEST_CASE("input file: size limits are checked before reading", "[io]") {
   const fs::path zeros = sparse_file("vit_sparse.safetensors", std::uintmax_t{2} << 30);
   CHECK_THROWS_WITH(load_safetensors(zeros.string()), Catch::Contains("describes 0 bytes of tensor data"));
   fs::remove(zeros);
+
+  const fs::path big_text = sparse_file("vit_big.json", kMaxTextFileBytes + 1);
+  CHECK_THROWS_WITH(read_text_file(big_text, "config file"), Catch::Contains("over the limit"));
+  fs::remove(big_text);
 }
 
 TEST_CASE("input file: reads exactly the bytes asked for", "[io]") {

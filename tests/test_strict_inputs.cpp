@@ -48,7 +48,8 @@ TEST_CASE("class_indices.json: read back, and broken files named", "[data]") {
   write(R"({"1": "dog", "0": "cat"})");
   CHECK(data::ImageFolder::read_class_indices(dir) == std::vector<std::string>{"cat", "dog"});
   for (const char* bad : {R"({"x": "cat"})", R"({"0": "cat", "2": "dog"})", R"({"0": 5})", R"({"-1": "cat"})",
-                          R"(["cat"])", "not json"}) {
+                          R"(["cat"])", "not json", "{}",
+                          R"({"0": "cat", "00": "dog"})", R"({"1": "cat", "01": "dog"})"}) {
     INFO(bad);
     write(bad);
     CHECK_THROWS_WITH(data::ImageFolder::read_class_indices(dir), Catch::Contains("class_indices.json"));

@@ -198,6 +198,12 @@ TEST_CASE("checkpoint: missing truncated and corrupt files get one clear sentenc
 
   write_text(dir / "last.state.json", replace_first(state_text, "\"best_metric\": ", "\"best_metric\": 1e300, \"x\": "));
   CHECK_THAT(load_error(dir.path(), run), Catch::Contains("out of range (edited by hand?)"));
+  // Counts of another number kind used to convert silently: -1 wrapped around, 1e30 was undefined.
+  for (const char* count : {"-1", "1e30", "2.5", "9223372036854775808", "\"2\""}) {
+    INFO(count);
+    write_text(dir / "last.state.json", replace_first(state_text, "\"step\": ", std::string("\"step\": ") + count + ", \"x\": "));
+    CHECK_THAT(load_error(dir.path(), run), Catch::Contains("holds step = "));
+  }
   write_text(dir / "last.state.json", state_text.substr(0, state_text.size() / 2));
   CHECK_THAT(load_error(dir.path(), run), Catch::Contains("is corrupt or not a vitcuda checkpoint state"));
   write_text(dir / "last.state.json", "{\"format\": 5}");

@@ -9,12 +9,12 @@
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "vitcuda/data.h"
 #include "vitcuda/layers/attention_rollout.h"
 #include "vitcuda/layers/pretrained.h"
 #include "vitcuda/ops.h"
+#include "vitcuda/runtime/input_file.h"
 #include "vitcuda/train/train_config.h"
 #include "vitcuda/train/trainer.h"
 
@@ -22,14 +22,6 @@ namespace fs = std::filesystem;
 using namespace vit;
 
 namespace {
-
-std::string read_text(const fs::path& path, const char* what) {
-  std::ifstream in(path);
-  VIT_CHECK(in.good(), "cannot read ", what, " '", path.string(), "' (it sits beside the checkpoint in a vit_train run folder).");
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 std::vector<data::Sample> collect_images(const std::vector<std::string>& inputs) {
   std::vector<data::Sample> samples;
@@ -123,7 +115,7 @@ int main(int argc, char** argv) {
   try {
     const fs::path run_dir = fs::path(checkpoint).parent_path();
     const train::TrainConfig config =
-        train::TrainConfig::from_json(read_text(run_dir / "config.json", "the run's config"), train::TrainConfig{});
+        train::TrainConfig::from_json(read_text_file(run_dir / "config.json", "the run's config"), train::TrainConfig{});
     const std::vector<std::string> names = data::ImageFolder::read_class_indices(run_dir);
     ViT model(config.model_config(static_cast<int>(names.size())));
     load_weights(model, checkpoint);

@@ -3,9 +3,8 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
+#include "vitcuda/runtime/input_file.h"
 #include "vitcuda/train/trainer.h"
 
 namespace {
@@ -19,11 +18,7 @@ vit::train::TrainConfig defaults_from_config_file(int argc, char** argv) {
   pre.add_option("--config", path);
   pre.parse(argc, argv);
   if (path.empty()) return {};
-  std::ifstream in(path);
-  VIT_CHECK(in.good(), "cannot read the config file '", path, "'.");
-  std::stringstream text;
-  text << in.rdbuf();
-  return vit::train::TrainConfig::from_json(text.str(), vit::train::TrainConfig{});
+  return vit::train::TrainConfig::from_json(vit::read_text_file(path, "config file"), vit::train::TrainConfig{});
 }
 
 void add_flags(CLI::App& app, vit::train::TrainConfig& c) {

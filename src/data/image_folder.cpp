@@ -10,6 +10,7 @@
 
 #include "data/random.h"
 #include "vitcuda/runtime/check.h"
+#include "vitcuda/runtime/input_file.h"
 
 namespace vit::data {
 
@@ -126,16 +127,23 @@ void ImageFolder::write_class_indices(const fs::path& run_dir) const {
 
 std::vector<std::string> ImageFolder::read_class_indices(const fs::path& run_dir) {
   const fs::path path = run_dir / "class_indices.json";
-  std::ifstream in(path);
-  VIT_CHECK(in.good(), "cannot read '", path.string(), "' (it sits beside the checkpoint in a vit_train run folder).");
-  const nlohmann::json indices = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-  VIT_CHECK(indices.is_object(), "'", path.string(), "' is not a JSON object of class indices and names.");
+  VIT_CHECK(fs::exists(path), "cannot read '", path.string(),
+            "': it is missing (it sits beside the checkpoint in a vit_train run folder).");
+  return parse_class_indices(read_text_file(path, "class indices"), path.string());
+}
+
+std::vector<std::string> ImageFolder::parse_class_indices(const std::string& text, const std::string& source) {
+  const nlohmann::json indices = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  VIT_CHECK(indices.is_object() && !indices.empty(), "'", source,
+            "' is not a JSON object of class indices and names.");
   std::vector<std::string> names(indices.size());
   for (const auto& [index, name] : indices.items()) {
     std::size_t i = 0;
     const auto [end, error] = std::from_chars(index.data(), index.data() + index.size(), i);
-    VIT_CHECK(error == std::errc() && end == index.data() + index.size() && i < names.size() && name.is_string(),
-              "'", path.string(), "' maps '", index, "' to ", name.dump(), ": expected the indices 0 to ",
+    // Canonical decimal only: "0" and "00" would otherwise both fill index 0 and leave a gap.
+    const bool valid = error == std::errc() && end == index.data() + index.size() && i < names.size() &&
+                       std::to_string(i) == index && name.is_string();
+    VIT_CHECK(valid, "'", source, "' maps '", index, "' to ", name.dump(), ": expected the indices 0 to ",
               names.size() - 1, " mapped to class names.");
     names[i] = name.get<std::string>();
   }

@@ -46,4 +46,12 @@ void InputFile::read(void* out, std::uint64_t offset, std::uint64_t bytes) const
   }
 }
 
+std::string read_text_file(const std::filesystem::path& path, const std::string& what, std::uint64_t max_bytes) {
+  const InputFile file(path, what);
+  file.check_size_at_most(max_bytes);
+  std::string text(file.size(), '\0');
+  file.read(text.data(), 0, text.size());
+  return text;
+}
+
 }  // namespace vit

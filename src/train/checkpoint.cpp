@@ -1,32 +1,25 @@
 #include "vitcuda/train/checkpoint.h"
 
-#include <algorithm>
-#include <cmath>
 #include <fstream>
 #include <iomanip>
-#include <limits>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
 #include <set>
 #include <sstream>
 
+#include "train/checkpoint_state.h"
 #include "vitcuda/io/durable_file.h"
 #include "vitcuda/io/safetensors.h"
 #include "vitcuda/layers/pretrained.h"
 #include "vitcuda/runtime/check.h"
+#include "vitcuda/runtime/input_file.h"
 
 namespace vit::train {
 
 namespace fs = std::filesystem;
-using json = nlohmann::ordered_json;  // keeps the config's key order
+using namespace detail;
 
 namespace {
-
-constexpr const char* kFormat = "vitcuda-checkpoint";
-// 2: data files named by checkpoint id, with their SHA-256 in the state. 1 (still read): fixed
-// names, byte sizes only.
-constexpr int kVersion = 2;
 
 // A checkpoint "name" in folder "dir": the state file commits it and names its data files.
 struct Location {
@@ -37,21 +30,8 @@ struct Location {
   fs::path stable(bool optimizer) const { return dir / (name + (optimizer ? ".optim" : "") + ".safetensors"); }
 };
 
-// A data file of a checkpoint as its state records it.
-struct Part {
-  std::string file;    // plain file name in the checkpoint's folder
-  std::uint64_t bytes = 0;
-  std::string sha256;  // empty in version 1
-};
-
 std::string data_file_name(const std::string& name, const std::string& id, bool optimizer) {
   return name + "." + id + (optimizer ? ".optim" : "") + ".safetensors";
-}
-
-bool is_hex(const std::string& text, std::size_t length) {
-  return text.size() == length && std::all_of(text.begin(), text.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
 }
 
 // Where a file is written before the rename that publishes it.
@@ -63,12 +43,6 @@ std::string new_checkpoint_id() {
   std::ostringstream out;
   out << std::hex << std::setw(16) << std::setfill('0') << value;  // fixed width: same file sizes
   return out.str();
-}
-
-json parse_object(const std::string& text, const std::string& what) {
-  json value = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  VIT_CHECK(value.is_object(), "the training state's ", what, " must be a JSON object, got '", text, "'.");
-  return value;
 }
 
 void rename_or_fail(const fs::path& from, const fs::path& to) {
@@ -104,64 +78,13 @@ Location locate(const fs::path& dir_or_file) {
   return where;
 }
 
-// The state file's fields, read before anything is changed.
-struct SavedState {
-  TrainingState training;
-  std::string id;
-  std::uint64_t dropout_seed = 0, forward_count = 0;
-  Part weights, optimizer;
-};
-
-Part read_part_record(const json& record, int version, const fs::path& path) {
-  Part part{record.at("name").get<std::string>(), record.at("bytes").get<std::uint64_t>(), ""};
-  VIT_CHECK(!part.file.empty() && part.file.find('/') == std::string::npos && part.file.ends_with(".safetensors"),
-            "'", path.string(), "' names the data file '", part.file, "', which is not a .safetensors file beside it.");
-  if (version >= 2) {
-    part.sha256 = record.at("sha256").get<std::string>();
-    VIT_CHECK(is_hex(part.sha256, 64), "'", path.string(), "' has a malformed SHA-256 for '", part.file, "'.");
-  }
-  return part;
-}
-
-SavedState read_state(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  VIT_CHECK(in.good(), "cannot read '", path.string(), "'.");
-  std::ostringstream text;
-  text << in.rdbuf();
-  const json state = json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
-  VIT_CHECK(state.is_object() && state.contains("format") && state.at("format") == kFormat, "'", path.string(),
-            "' is corrupt or not a vitcuda checkpoint state (a crash while saving?).");
-  try {
-    const int version = state.at("version").get<int>();
-    VIT_CHECK(version == 1 || version == kVersion, "'", path.string(), "' is a version ", version,
-              " checkpoint; this build reads versions 1 to ", kVersion, ".");
-    SavedState saved;
-    saved.id = state.at("id").get<std::string>();
-    VIT_CHECK(is_hex(saved.id, 16), "'", path.string(), "' has a malformed checkpoint id.");
-    saved.weights = read_part_record(state.at("files").at("weights"), version, path);
-    saved.optimizer = read_part_record(state.at("files").at("optimizer"), version, path);
-    saved.dropout_seed = state.at("dropout").at("seed").get<std::uint64_t>();
-    saved.forward_count = state.at("dropout").at("forward_count").get<std::uint64_t>();
-    TrainingState& training = saved.training;
-    training.epoch = state.at("epoch").get<std::int64_t>();
-    training.step = state.at("step").get<std::int64_t>();
-    const json& best = state.at("best_metric");
-    training.best_metric = best.is_null() ? -std::numeric_limits<float>::infinity() : best.get<float>();
-    // The metric is an accuracy: a hand-edited 1e300 would block every later "best".
-    VIT_CHECK(training.epoch >= 0 && training.step >= 0 && (best.is_null() || (best >= 0.0 && best <= 1.0)), "'",
-              path.string(), "' holds epoch ", training.epoch, ", step ", training.step, " and best metric ",
-              best.dump(), ": out of range (edited by hand?).");
-    training.scheduler = state.at("scheduler").dump();
-    training.config = state.at("config").dump();
-    training.data_seed = state.at("data_seed").get<std::uint64_t>();
-    return saved;
-  } catch (const json::exception& e) {
-    VIT_FAIL("'", path.string(), "' is corrupt: ", e.what(), ".");
-  }
+// The state file's record, read before anything is changed.
+CheckpointRecord read_state(const fs::path& path) {
+  return parse_checkpoint_state(read_text_file(path, "checkpoint state"), path.string());
 }
 
 // Checks a data file against its record: present, of the recorded size and (version 2) SHA-256.
-void check_part(const Location& where, const Part& part) {
+void check_part(const Location& where, const CheckpointPart& part) {
   const fs::path path = where.dir / part.file;
   VIT_CHECK(fs::is_regular_file(path), "'", path.string(), "' is missing: the checkpoint '",
             where.state().string(), "' is incomplete.");
@@ -174,7 +97,7 @@ void check_part(const Location& where, const Part& part) {
 }
 
 // Loads one of the checkpoint's safetensors files after checking it is whole and of this save.
-SafetensorsFile read_part(const Location& where, const Part& part, const SavedState& saved) {
+SafetensorsFile read_part(const Location& where, const CheckpointPart& part, const CheckpointRecord& saved) {
   check_part(where, part);
   const fs::path path = where.dir / part.file;
   SafetensorsFile file = load_safetensors(path.string());
@@ -193,7 +116,7 @@ void remove_stale_files(const Location& where, const std::set<std::string>& keep
     const std::string file = entry.path().filename().string();
     if (keep.contains(file) || !file.starts_with(prefix)) continue;
     const std::string rest = file.substr(prefix.size());  // <id>[.optim].safetensors[.tmp], or staged names
-    const bool data = rest.size() > 17 && is_hex(rest.substr(0, 16), 16) && rest[16] == '.' &&
+    const bool data = rest.size() > 17 && is_lower_hex(rest.substr(0, 16), 16) && rest[16] == '.' &&
                       (rest.ends_with(".safetensors") || rest.ends_with(".safetensors.tmp"));
     const bool staging = rest.ends_with(".new");
     if (data || staging) fs::remove(entry.path(), error);
@@ -204,7 +127,7 @@ void remove_stale_files(const Location& where, const std::set<std::string>& keep
 std::optional<std::set<std::string>> committed_files(const Location& where) {
   if (!fs::exists(where.state())) return std::set<std::string>{};
   try {
-    const SavedState saved = read_state(where.state());
+    const CheckpointRecord saved = read_state(where.state());
     return std::set<std::string>{saved.weights.file, saved.optimizer.file};
   } catch (const Error&) {
     return std::nullopt;
@@ -246,8 +169,6 @@ void save_checkpoint(const fs::path& dir, const std::string& name, const ViT& mo
                      const optim::Optimizer& optimizer, const TrainingState& state) {
   VIT_CHECK(!name.empty() && name.find('/') == std::string::npos && name.find('.') == std::string::npos,
             "a checkpoint name must be a plain name without dots such as 'last', got '", name, "'.");
-  const json scheduler = parse_object(state.scheduler, "scheduler state");
-  const json config = parse_object(state.config, "config");
   std::error_code error;
   fs::create_directories(dir, error);
   VIT_CHECK(!error, "cannot create the checkpoint folder '", dir.string(), "': ", error.message(), ".");
@@ -256,30 +177,20 @@ void save_checkpoint(const fs::path& dir, const std::string& name, const ViT& mo
 
   // 1. The data files, under names no committed state uses, flushed to the disk.
   const std::string id = new_checkpoint_id();
-  const std::map<std::string, std::string> metadata{{"format", kFormat}, {"checkpoint_id", id}};
+  const std::map<std::string, std::string> metadata{{"format", kCheckpointFormat}, {"checkpoint_id", id}};
   const fs::path weights = dir / data_file_name(name, id, false), optimizer_file = dir / data_file_name(name, id, true);
   save_weights(model, weights.string(), metadata);
   save_safetensors(optimizer_file.string(), optimizer.state(), metadata);
-  const auto record_of = [](const fs::path& path) {
+  const auto part_of = [](const fs::path& path) {
     sync_to_disk(path);
-    return json{{"name", path.filename().string()}, {"bytes", fs::file_size(path)}, {"sha256", sha256_of_file(path)}};
+    return CheckpointPart{path.filename().string(), fs::file_size(path), sha256_of_file(path)};
   };
-  const json record = {
-      {"format", kFormat},
-      {"version", kVersion},
-      {"id", id},
-      {"files", {{"weights", record_of(weights)}, {"optimizer", record_of(optimizer_file)}}},
-      {"epoch", state.epoch},
-      {"step", state.step},
-      {"best_metric", std::isfinite(state.best_metric) ? json(state.best_metric) : json(nullptr)},
-      {"scheduler", scheduler},
-      {"dropout", {{"seed", model.dropout_seed()}, {"forward_count", model.forward_count()}}},
-      {"data_seed", state.data_seed},
-      {"config", config}};
+  const CheckpointRecord record{state, id, model.dropout_seed(), model.forward_count(), part_of(weights),
+                                part_of(optimizer_file)};
   {
     std::ofstream out(staged(where.state()), std::ios::binary | std::ios::trunc);
     VIT_CHECK(out.good(), "cannot write '", staged(where.state()).string(), "': check the folder is writable.");
-    out << record.dump(2) << '\n';
+    out << checkpoint_state_text(record);
     out.flush();
     VIT_CHECK(out.good(), "writing '", staged(where.state()).string(), "' failed (disk full?).");
   }
@@ -295,7 +206,7 @@ void save_checkpoint(const fs::path& dir, const std::string& name, const ViT& mo
 
 TrainingState load_checkpoint(const fs::path& dir_or_file, ViT& model, optim::Optimizer& optimizer) {
   const Location where = locate(dir_or_file);
-  const SavedState saved = read_state(where.state());
+  const CheckpointRecord saved = read_state(where.state());
   const SafetensorsFile weights = read_part(where, saved.weights, saved);
   const SafetensorsFile optimizer_state = read_part(where, saved.optimizer, saved);
   check_weights(model, weights, where.dir / saved.weights.file);
@@ -309,7 +220,7 @@ TrainingState load_checkpoint(const fs::path& dir_or_file, ViT& model, optim::Op
 
 TrainingState read_checkpoint_state(const fs::path& dir_or_file) {
   const Location where = locate(dir_or_file);
-  const SavedState saved = read_state(where.state());
+  const CheckpointRecord saved = read_state(where.state());
   check_part(where, saved.weights);
   check_part(where, saved.optimizer);
   return saved.training;

@@ -38,6 +38,9 @@ class ImageFolder {
   void write_class_indices(const std::filesystem::path& run_dir) const;
   // The class names a run folder's class_indices.json holds, by index (what vit_predict prints).
   static std::vector<std::string> read_class_indices(const std::filesystem::path& run_dir);
+  // The same from the file's text; `source` names it in errors. Each index 0..n-1 appears once,
+  // written as write_class_indices writes it ("7", not "07").
+  static std::vector<std::string> parse_class_indices(const std::string& text, const std::string& source);
 
  private:
   std::vector<std::string> classes_;

@@ -29,4 +29,10 @@ class InputFile {
   std::uint64_t size_ = 0;
 };
 
+// The whole of a small text file (a JSON config or state), through InputFile: a FIFO, a device or
+// a file over max_bytes is refused before anything is read.
+inline constexpr std::uint64_t kMaxTextFileBytes = std::uint64_t{16} << 20;
+std::string read_text_file(const std::filesystem::path& path, const std::string& what,
+                           std::uint64_t max_bytes = kMaxTextFileBytes);
+
 }  // namespace vit
