@@ -5,9 +5,11 @@
 // under -ffast-math, which we do not want for the reference kernels. VIT_CPU_CLONES compiles a
 // loop function once per instruction set and picks the best one for the running CPU.
 
+extern "C" {  // the pragmas inside the block: clang applies none to a one-line extern "C" declaration
 #pragma omp declare simd notinbranch
-extern "C" float expf(float) noexcept;
+float expf(float) noexcept;
 #pragma omp declare simd notinbranch
-extern "C" float erff(float) noexcept;
+float erff(float) noexcept;
+}
 
 #define VIT_CPU_CLONES __attribute__((target_clones("default", "avx2", "avx512f")))
