@@ -185,8 +185,10 @@ TEST_CASE("checkpoint: missing truncated and corrupt files get one clear sentenc
   write_text(weights_file, flipped);
   CHECK_THAT(load_error(dir.path(), run), Catch::Contains("does not match the SHA-256"));
   CHECK_THROWS_WITH(read_checkpoint_state(dir / "last.safetensors"), Catch::Contains("does not match the SHA-256"));
+  CHECK_THROWS_WITH(verified_weights_file(dir / "last.safetensors"), Catch::Contains("does not match the SHA-256"));
   fs::remove(weights_file);
   write_text(weights_file, weights_bytes);
+  CHECK(verified_weights_file(dir / "last.safetensors") == weights_file);  // not the stable name, which has no hash
   CHECK(load_checkpoint(dir.path(), run.model, run.optimizer).step == 2);
 
   fs::remove(optimizer_file);
@@ -223,7 +225,7 @@ TEST_CASE("checkpoint: a crash at any point of a save leaves the previous one lo
   // state and staged stable names. The committed checkpoint is untouched by them.
   const std::vector<fs::path> leftovers = {dir / "last.0123456789abcdef.safetensors",
                                            dir / "last.0123456789abcdef.optim.safetensors.tmp",
-                                           dir / "last.state.json.new", dir / "last.safetensors.new"};
+                                           dir / "last.state.json.tmp", dir / "last.safetensors.new"};
   for (const fs::path& path : leftovers) write_text(path, "half a file");
   CHECK(load_checkpoint(dir.path(), run.model, run.optimizer).step == 2);
 

@@ -15,6 +15,7 @@
 #include "vitcuda/layers/pretrained.h"
 #include "vitcuda/ops.h"
 #include "vitcuda/runtime/input_file.h"
+#include "vitcuda/train/checkpoint.h"
 #include "vitcuda/train/train_config.h"
 #include "vitcuda/train/trainer.h"
 
@@ -118,7 +119,9 @@ int main(int argc, char** argv) {
         train::TrainConfig::from_json(read_text_file(run_dir / "config.json", "the run's config"), train::TrainConfig{});
     const std::vector<std::string> names = data::ImageFolder::read_class_indices(run_dir);
     ViT model(config.model_config(static_cast<int>(names.size())));
-    load_weights(model, checkpoint);
+    // A vit_train checkpoint is checked against its state's SHA-256; another safetensors file is read as it is.
+    const fs::path state = run_dir / (fs::path(checkpoint).stem().string() + ".state.json");
+    load_weights(model, fs::exists(state) ? train::verified_weights_file(checkpoint).string() : checkpoint);
     model.eval();
     const std::vector<data::Sample> samples = collect_images(inputs);
     VIT_CHECK(attention_map.empty() || samples.size() == 1, "--attention-map takes exactly one input image, got ",

@@ -5,10 +5,10 @@
 #include <charconv>
 #include <cctype>
 #include <cmath>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "data/random.h"
+#include "vitcuda/io/durable_file.h"
 #include "vitcuda/runtime/check.h"
 #include "vitcuda/runtime/input_file.h"
 
@@ -116,13 +116,7 @@ void ImageFolder::write_class_indices(const fs::path& run_dir) const {
   nlohmann::ordered_json json = nlohmann::ordered_json::object();
   for (std::size_t i = 0; i < classes_.size(); ++i) json[std::to_string(i)] = classes_[i];
   fs::create_directories(run_dir);
-  const fs::path target = run_dir / "class_indices.json", temporary = run_dir / "class_indices.json.tmp";
-  {
-    std::ofstream out(temporary);
-    out << json.dump(2) << "\n";
-    VIT_CHECK(out.good(), "cannot write '", temporary.string(), "'; check the run folder is writable.");
-  }
-  fs::rename(temporary, target);
+  write_file_atomically(run_dir / "class_indices.json", [&](std::ostream& out) { out << json.dump(2) << "\n"; });
 }
 
 std::vector<std::string> ImageFolder::read_class_indices(const fs::path& run_dir) {

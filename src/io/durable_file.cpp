@@ -1,4 +1,5 @@
-// SHA-256 through OpenSSL's EVP interface, read in 1 MiB chunks; fsync through POSIX.
+// SHA-256 through OpenSSL's EVP interface, read in 1 MiB chunks; fsync through POSIX; atomic
+// replacement by write, flush, fsync and rename.
 #include "vitcuda/io/durable_file.h"
 
 #include <fcntl.h>
@@ -8,6 +9,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <memory>
 #include <vector>
 
@@ -46,6 +48,27 @@ void sync_to_disk(const std::filesystem::path& path) {
   const int error = errno;
   ::close(fd);
   VIT_CHECK(status == 0, "cannot flush '", path.string(), "' to the disk: ", std::strerror(error), ".");
+}
+
+void write_file_atomically(const std::filesystem::path& path, const std::function<void(std::ostream&)>& write) {
+  const std::filesystem::path temporary = path.string() + ".tmp";
+  try {
+    {
+      std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+      VIT_CHECK(out.good(), "cannot write '", temporary.string(), "': check the folder exists and is writable.");
+      write(out);
+      out.flush();  // a full disk shows here, not in the destructor, which would swallow it
+      VIT_CHECK(out.good(), "writing '", temporary.string(), "' failed (disk full?).");
+    }
+    sync_to_disk(temporary);
+    std::error_code error;
+    std::filesystem::rename(temporary, path, error);
+    VIT_CHECK(!error, "cannot rename '", temporary.string(), "' to '", path.string(), "': ", error.message(), ".");
+  } catch (...) {
+    std::error_code ignored;
+    std::filesystem::remove(temporary, ignored);
+    throw;
+  }
 }
 
 }  // namespace vit

@@ -14,6 +14,7 @@
 #include <sstream>
 #include <vector>
 
+#include "vitcuda/io/durable_file.h"
 #include "vitcuda/runtime/input_file.h"
 
 namespace vit {
@@ -229,11 +230,8 @@ void save_safetensors(const std::string& path, const std::map<std::string, Tenso
   std::string text = header.dump();
   text.append((8 - text.size() % 8) % 8, ' ');  // the data section starts 8-byte aligned
 
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    VIT_CHECK(out.good(), "cannot write '", temporary, "': check the folder exists and is writable.");
-    std::uint64_t length = text.size();
+  write_file_atomically(path, [&](std::ostream& out) {
+    const std::uint64_t length = text.size();
     char length_bytes[8];
     for (int i = 0; i < 8; ++i) length_bytes[i] = static_cast<char>((length >> (8 * i)) & 0xff);
     out.write(length_bytes, 8);
@@ -241,11 +239,7 @@ void save_safetensors(const std::string& path, const std::map<std::string, Tenso
     for (const auto& [name, tensor] : tensors) {
       out.write(static_cast<const char*>(tensor.raw_data()), static_cast<std::streamsize>(tensor.nbytes()));
     }
-    out.flush();
-    VIT_CHECK(out.good(), "writing '", temporary, "' failed (disk full?).");
-  }
-  VIT_CHECK(std::rename(temporary.c_str(), path.c_str()) == 0, "cannot rename '", temporary,
-            "' to '", path, "'.");
+  });
 }
 
 }  // namespace vit

@@ -1,6 +1,5 @@
 #include "vitcuda/train/checkpoint.h"
 
-#include <fstream>
 #include <iomanip>
 #include <optional>
 #include <random>
@@ -115,10 +114,11 @@ void remove_stale_files(const Location& where, const std::set<std::string>& keep
   for (const fs::directory_entry& entry : fs::directory_iterator(where.dir, error)) {
     const std::string file = entry.path().filename().string();
     if (keep.contains(file) || !file.starts_with(prefix)) continue;
-    const std::string rest = file.substr(prefix.size());  // <id>[.optim].safetensors[.tmp], or staged names
+    const std::string rest = file.substr(prefix.size());  // <id>[.optim].safetensors, or staged names
     const bool data = rest.size() > 17 && is_lower_hex(rest.substr(0, 16), 16) && rest[16] == '.' &&
-                      (rest.ends_with(".safetensors") || rest.ends_with(".safetensors.tmp"));
-    const bool staging = rest.ends_with(".new");
+                      rest.ends_with(".safetensors");
+    const bool staging = rest.ends_with(".tmp") || rest.ends_with(".new");  // write_file_atomically's, the links'
+
     if (data || staging) fs::remove(entry.path(), error);
   }
 }
@@ -181,22 +181,13 @@ void save_checkpoint(const fs::path& dir, const std::string& name, const ViT& mo
   const fs::path weights = dir / data_file_name(name, id, false), optimizer_file = dir / data_file_name(name, id, true);
   save_weights(model, weights.string(), metadata);
   save_safetensors(optimizer_file.string(), optimizer.state(), metadata);
-  const auto part_of = [](const fs::path& path) {
-    sync_to_disk(path);
+  const auto part_of = [](const fs::path& path) {  // save_safetensors flushed it to the disk
     return CheckpointPart{path.filename().string(), fs::file_size(path), sha256_of_file(path)};
   };
   const CheckpointRecord record{state, id, model.dropout_seed(), model.forward_count(), part_of(weights),
                                 part_of(optimizer_file)};
-  {
-    std::ofstream out(staged(where.state()), std::ios::binary | std::ios::trunc);
-    VIT_CHECK(out.good(), "cannot write '", staged(where.state()).string(), "': check the folder is writable.");
-    out << checkpoint_state_text(record);
-    out.flush();
-    VIT_CHECK(out.good(), "writing '", staged(where.state()).string(), "' failed (disk full?).");
-  }
-  sync_to_disk(staged(where.state()));
-  // 2. The single commit point: until this rename a load sees the previous checkpoint, whole.
-  rename_or_fail(staged(where.state()), where.state());
+  // 2. The single commit point: until the state's rename a load sees the previous checkpoint, whole.
+  write_file_atomically(where.state(), [&](std::ostream& out) { out << checkpoint_state_text(record); });
   sync_to_disk(dir);
   // 3. The stable names, then the previous save's files go.
   publish_stable_name(weights, where.stable(false));
@@ -224,6 +215,13 @@ TrainingState read_checkpoint_state(const fs::path& dir_or_file) {
   check_part(where, saved.weights);
   check_part(where, saved.optimizer);
   return saved.training;
+}
+
+fs::path verified_weights_file(const fs::path& dir_or_file) {
+  const Location where = locate(dir_or_file);
+  const CheckpointRecord saved = read_state(where.state());
+  check_part(where, saved.weights);
+  return where.dir / saved.weights.file;
 }
 
 }  // namespace vit::train

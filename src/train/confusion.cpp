@@ -1,8 +1,7 @@
 #include "vitcuda/train/confusion.h"
 
-#include <fstream>
-
 #include "train/csv.h"
+#include "vitcuda/io/durable_file.h"
 #include "vitcuda/runtime/check.h"
 
 namespace vit::train {
@@ -37,10 +36,7 @@ void ConfusionMatrix::write_csv(const std::filesystem::path& path,
                                 const std::vector<std::string>& class_names) const {
   VIT_CHECK(class_names.size() == static_cast<std::size_t>(classes_), "ConfusionMatrix::write_csv: got ",
             class_names.size(), " class names for ", classes_, " classes.");
-  const std::filesystem::path temporary = path.string() + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    VIT_CHECK(out.good(), "cannot write '", temporary.string(), "': check the folder exists and is writable.");
+  write_file_atomically(path, [&](std::ostream& out) {
     out << "truth\\predicted";
     for (const std::string& name : class_names) out << ',' << csv_field(name);
     out << '\n';
@@ -49,12 +45,7 @@ void ConfusionMatrix::write_csv(const std::filesystem::path& path,
       for (int predicted = 0; predicted < classes_; ++predicted) out << ',' << count(truth, predicted);
       out << '\n';
     }
-    out.flush();
-    VIT_CHECK(out.good(), "writing '", temporary.string(), "' failed (disk full?).");
-  }
-  std::error_code error;
-  std::filesystem::rename(temporary, path, error);
-  VIT_CHECK(!error, "cannot rename '", temporary.string(), "' to '", path.string(), "': ", error.message(), ".");
+  });
 }
 
 }  // namespace vit::train

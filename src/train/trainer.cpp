@@ -36,16 +36,6 @@ extern "C" void on_sigint(int) {
   std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C stops at once
 }
 
-void write_text_atomically(const fs::path& path, const std::string& text) {
-  const fs::path temporary = path.string() + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << text << "\n";
-    VIT_CHECK(out.good(), "cannot write '", temporary.string(), "'.");
-  }
-  fs::rename(temporary, path);
-}
-
 // The name of the first parameter that holds a NaN or an infinity, or "" when all are finite.
 std::string first_non_finite_parameter(const ViT& model) {
   for (const nn::NamedTensor& p : model.named_parameters()) {
@@ -313,7 +303,7 @@ int run(const TrainConfig& config) {
               config.resume, "': leave out --out to continue in '", resumed.string(), "', or choose a new --out.");
   }
   fs::create_directories(run.out);
-  write_text_atomically(run.out / "config.json", config.to_json());
+  write_file_atomically(run.out / "config.json", [&](std::ostream& out) { out << config.to_json() << "\n"; });
   run.folder.write_class_indices(run.out);
   SummaryWriter tensorboard(run.out);
   MetricsLog metrics(run.out / "metrics.csv",

@@ -20,7 +20,7 @@ struct SafetensorsFile {
 SafetensorsFile load_safetensors(const std::string& path);
 SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& source_name);
 
-// Writes to `path` atomically (a temporary file renamed over it): a crash never leaves half a file.
+// Writes to `path` atomically (write_file_atomically): a crash or a full disk never leaves half a file.
 void save_safetensors(const std::string& path, const std::map<std::string, Tensor>& tensors,
                       const std::map<std::string, std::string>& metadata = {});
 

@@ -44,4 +44,8 @@ TrainingState load_checkpoint(const std::filesystem::path& dir_or_file, ViT& mod
 // config, to build the model and optimizer that load_checkpoint then fills.
 TrainingState read_checkpoint_state(const std::filesystem::path& dir_or_file);
 
+// The weights file a checkpoint's state names, its size and SHA-256 checked: what a reader of the
+// weights alone (vit_predict) opens, since the stable <name>.safetensors carries no hash of its own.
+std::filesystem::path verified_weights_file(const std::filesystem::path& dir_or_file);
+
 }  // namespace vit::train
