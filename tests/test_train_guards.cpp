@@ -122,6 +122,10 @@ TEST_CASE("train guards: values out of range are one clear sentence", "[train]")
   refused([](auto& c) { c.weight_decay = -1; }, "--weight-decay must be >= 0");
   refused([](auto& c) { c.img_size = 2147483646, c.patch_size = 1073741823; }, "--img-size must be between 1 and 8192");
   refused([](auto& c) { c.workers = 1000; }, "--workers must be between 1 and 256");
+  // The schedule here is cosine, which reads none of these: they used to pass unchecked.
+  refused([](auto& c) { c.factor = NAN; }, "--factor must be in (0, 1)");
+  refused([](auto& c) { c.step_size = -1; }, "--step-size must be at least one epoch");
+  refused([](auto& c) { c.patience = -1; }, "--patience must not be negative");
   refused([](auto& c) { c.resume = "somewhere", c.pretrained = "weights.safetensors"; }, "drop --pretrained");
   CHECK_THROWS_WITH(Tensor::empty({std::int64_t{1} << 40, std::int64_t{1} << 40}, DType::f32),
                     Catch::Contains("more elements than a 64-bit count holds"));

@@ -107,6 +107,10 @@ void TrainConfig::validate() const {
   VIT_CHECK(crop_pct > 0.0f && crop_pct <= 1.0f, "--crop-pct must be in (0, 1], got ", crop_pct, ".");
   VIT_CHECK(hflip >= 0.0f && hflip <= 1.0f, "--hflip must be a probability, got ", hflip, ".");
   VIT_CHECK(clip_grad >= 0.0f, "--clip-grad must not be negative (0 turns clipping off).");
+  // Checked whatever the schedule: a value the chosen schedule ignores is still a mistake.
+  VIT_CHECK(factor > 0.0f && factor < 1.0f, "--factor must be in (0, 1), got ", factor, ".");
+  VIT_CHECK(step_size >= 1, "--step-size must be at least one epoch, got ", step_size, ".");
+  VIT_CHECK(patience >= 0, "--patience must not be negative, got ", patience, ".");
 }
 
 }  // namespace vit::train
