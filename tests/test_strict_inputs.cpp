@@ -22,6 +22,7 @@ TEST_CASE("config file: values keep their kind and range", "[train]") {
   refused(R"({"batch_size": 3000000000})", "'batch_size' = 3000000000 is out of range");
   refused(R"({"seed": -1})", "'seed' = -1 is out of range");
   refused(R"({"lr": "big"})", "'lr' must be a number");
+  refused(R"({"lr": 1e39})", "'lr' = 1e+39 is out of range");  // was infinity, written back as null
   refused(R"({"device": 3})", "'device' must be a string");
   refused(R"({"eval_only": 1})", "'eval_only' must be a boolean");
   const train::TrainConfig ok = train::TrainConfig::from_json(R"({"epochs": 7, "lr": 1, "seed": 5})", {});

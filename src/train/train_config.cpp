@@ -1,6 +1,7 @@
 #include "vitcuda/train/train_config.h"
 
 #include <cmath>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "vitcuda/data/loader.h"
@@ -59,6 +60,9 @@ TrainConfig TrainConfig::from_json(const std::string& text, const TrainConfig& d
       VIT_CHECK(value.is_number_integer(), "the config's '", key, "' must be a whole number, got ", value.dump(), ".");
     } else if (expected.is_number()) {
       VIT_CHECK(value.is_number(), "the config's '", key, "' must be a number, got ", value.dump(), ".");
+      // A float field: 1e39 would become infinity, which to_json writes as null.
+      VIT_CHECK(std::abs(value.get<double>()) <= std::numeric_limits<float>::max(), "the config's '", key, "' = ",
+                value.dump(), " is out of range.");
     } else {
       VIT_CHECK(value.type() == expected.type(), "the config's '", key, "' must be a ", expected.type_name(), ", got ",
                 value.dump(), ".");
