@@ -1,5 +1,6 @@
 # The CUDA backend (DESIGN.md, "Devices and the three ways the kernels run").
-#   VIT_CUDA=ON   nvcc compiles src/kernels/cuda/*.cu for CMAKE_CUDA_ARCHITECTURES (default 90);
+#   VIT_CUDA=ON   nvcc compiles src/kernels/cuda/*.cu and src/runtime/cuda/*.cu for
+#                 CMAKE_CUDA_ARCHITECTURES (default 90);
 #                 links cudart, cuBLAS and cuBLASLt.
 #   VIT_CUDA=SIM  the host compiler compiles the same .cu files against the SIMT interpreter
 #                 (src/runtime/simt/); only the toolkit's headers (cuda_bf16.h) are needed.
@@ -54,7 +55,7 @@ endfunction()
 # Adds the CUDA runtime helpers, the CUDA paths of the ops and
 # optimizers (src/ops/cuda, src/optim/cuda), the kernels and (SIM) the interpreter to the library.
 function(vit_add_cuda_backend target)
-  file(GLOB kernels CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/kernels/cuda/*.cu)
+  file(GLOB kernels CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/kernels/cuda/*.cu ${PROJECT_SOURCE_DIR}/src/runtime/cuda/*.cu)
   file(GLOB runtime CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/runtime/cuda/*.cpp
        ${PROJECT_SOURCE_DIR}/src/ops/cuda/*.cpp ${PROJECT_SOURCE_DIR}/src/optim/cuda/*.cpp)
   if(VIT_CUDA STREQUAL "SIM")

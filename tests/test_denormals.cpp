@@ -6,11 +6,11 @@
 
 #include <vector>
 
-#include "kernels/cpu/denormals.h"
+#include "runtime/denormals.h"
 
 TEST_CASE("denormals: flushed to zero on the caller and the OpenMP threads", "[cpu]") {
   volatile float smallest_normal = 1.17549435e-38f;  // volatile: computed at run time
-  vit::cpu::flush_denormals_to_zero();
+  vit::flush_denormals_to_zero();
   CHECK(smallest_normal * 0.5f == 0.0f);
   std::vector<float> per_thread(omp_get_max_threads(), -1.0f);
 #pragma omp parallel

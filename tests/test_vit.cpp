@@ -1,6 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "tiny_vit.h"
+#include "vitcuda/layers/attention_rollout.h"
 #include "vitcuda/vitcuda.h"
 
 using namespace vit;
@@ -125,4 +128,39 @@ TEST_CASE("vit: a frozen backbone gets no gradients", "[vit]") {
     CHECK(p.tensor.grad().defined() == ViT::is_head_parameter(p.name));
   }
   CHECK(summarize(model).trainable_params == 8 * 3 + 3);
+}
+
+TEST_CASE("vit: attention probabilities are one softmax per block and feed the rollout", "[vit]") {
+  ViT model(tiny(), Device::cpu(), 3);
+  model.eval();
+  Rng rng(5);
+  const Tensor images = Tensor::randn({2, 3, 8, 8}, rng);
+  const std::vector<Tensor> blocks = model.attention_probabilities(images);
+  const std::int64_t n = model.config().tokens();
+  REQUIRE(blocks.size() == static_cast<std::size_t>(tiny().depth));
+  for (const Tensor& probs : blocks) {
+    REQUIRE(probs.shape() == Shape{2, tiny().heads, n, n});
+    const std::vector<float> p = probs.to_vector();
+    for (std::int64_t row = 0; row < 2 * tiny().heads * n; ++row) {
+      float sum = 0.0f;
+      for (std::int64_t j = 0; j < n; ++j) {
+        CHECK(p[row * n + j] >= 0.0f);
+        sum += p[row * n + j];
+      }
+      CHECK(sum == Approx(1.0f).margin(1e-5));
+    }
+  }
+  // The blocks differ, and the forward they come from is the model's own: same logits after.
+  CHECK(blocks[0].to_vector() != blocks[1].to_vector());
+  Tape tape;
+  const std::vector<float> before = model.forward(images, tape).to_vector();
+  model.attention_probabilities(images);
+  Tape again;
+  CHECK(model.forward(images, again).to_vector() == before);
+
+  const Tensor map = attention_rollout(model, images.slice(0, 1));
+  REQUIRE(map.shape() == Shape{model.config().grid(), model.config().grid()});
+  const std::vector<float> m = map.to_vector();
+  CHECK(*std::max_element(m.begin(), m.end()) == 1.0f);
+  CHECK(*std::min_element(m.begin(), m.end()) > 0.0f);
 }

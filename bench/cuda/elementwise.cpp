@@ -4,6 +4,7 @@
 #include "cuda_bench.h"
 #include "kernels/cuda/elementwise.h"
 #include "runtime/cuda/memory.h"
+#include "runtime/cuda/tensor_kernels.h"
 
 namespace {
 

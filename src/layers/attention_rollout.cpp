@@ -3,20 +3,13 @@
 #include <algorithm>
 #include <vector>
 
-#include "kernels/cpu/attention.h"
-#include "vitcuda/ops.h"
-
 namespace vit {
 
 namespace {
 
-// The block's attention probabilities averaged over heads: [N, N].
-std::vector<double> mean_attention(const Tensor& qkv, int heads) {
-  const cpu::AttentionShape s{qkv.size(0), qkv.size(1), qkv.size(2) / 3, heads};
-  Tensor out = Tensor::empty({s.batch, s.tokens, s.dim});
-  Tensor probs = Tensor::empty({s.batch, s.heads, s.tokens, s.tokens});
-  cpu::attention_forward(qkv.data<float>(), out.data<float>(), probs.data<float>(), s);
-  const std::int64_t n = s.tokens;
+// A block's attention probabilities [1, H, N, N] averaged over heads: [N, N].
+std::vector<double> mean_over_heads(const Tensor& probs) {
+  const std::int64_t heads = probs.size(1), n = probs.size(2);
   std::vector<double> mean(n * n, 0.0);
   for (std::int64_t h = 0; h < heads; ++h) {
     const float* p = probs.data<float>() + h * n * n;
@@ -33,16 +26,13 @@ Tensor attention_rollout(ViT& model, const Tensor& image) {
   VIT_CHECK(image.device().is_cpu(), "attention_rollout runs on the cpu.");
   const bool was_training = model.training();
   model.eval();
-  NoGradGuard no_grad;
-  Tape tape;
-  nn::ForwardContext ctx(tape, false, 0);
+  const std::vector<Tensor> blocks = model.attention_probabilities(image);
+  model.train(was_training);
   const std::int64_t n = model.config().tokens();
-  Tensor x = add(concat_class_token(model.cls_token, model.patch_embed.forward(image, ctx), tape), model.pos_embed, tape);
   std::vector<double> rollout(n * n, 0.0), next(n * n);
   for (std::int64_t i = 0; i < n; ++i) rollout[i * n + i] = 1.0;
-  for (const auto& block : model.blocks) {
-    const Tensor qkv = block->attn.qkv.forward(block->norm1.forward(x, ctx), ctx);
-    std::vector<double> a = mean_attention(qkv, block->attn.heads);
+  for (const Tensor& probs : blocks) {
+    std::vector<double> a = mean_over_heads(probs);
     for (std::int64_t i = 0; i < n; ++i) {
       a[i * n + i] += 1.0;
       for (std::int64_t j = 0; j < n; ++j) a[i * n + j] *= 0.5;  // rows of 0.5 A + 0.5 I sum to 1
@@ -55,9 +45,7 @@ Tensor attention_rollout(ViT& model, const Tensor& image) {
       }
     }
     rollout.swap(next);
-    x = block->forward(x, ctx);
   }
-  model.train(was_training);
 
   const int grid = model.config().grid();
   Tensor map = Tensor::empty({grid, grid});

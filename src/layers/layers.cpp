@@ -50,7 +50,9 @@ Attention::Attention(std::int64_t dim, int heads, float proj_drop, Rng& rng)
 }
 
 Tensor Attention::forward(const Tensor& x, ForwardContext& ctx) const {
-  const Tensor mixed = attention(qkv.forward(x, ctx), heads, ctx.tape);
+  const Tensor packed = qkv.forward(x, ctx);
+  if (ctx.attention_probabilities) ctx.attention_probabilities->push_back(attention_probabilities(packed, heads));
+  const Tensor mixed = attention(packed, heads, ctx.tape);
   return maybe_dropout(proj.forward(mixed, ctx), proj_drop, ctx);
 }
 

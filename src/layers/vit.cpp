@@ -48,12 +48,23 @@ ViT::ViT(const ViTConfig& config, Device device, std::uint64_t init_seed)
   if (!device.is_cpu()) to(device);
 }
 
-Tensor ViT::forward(const Tensor& images, Tape& tape) {
+Tensor ViT::forward(const Tensor& images, Tape& tape) { return forward(images, tape, nullptr); }
+
+std::vector<Tensor> ViT::attention_probabilities(const Tensor& images) {
+  NoGradGuard no_grad;
+  Tape tape;
+  std::vector<Tensor> probabilities;
+  forward(images, tape, &probabilities);
+  return probabilities;
+}
+
+Tensor ViT::forward(const Tensor& images, Tape& tape, std::vector<Tensor>* attention_probabilities) {
   VIT_CHECK(images.ndim() == 4 && images.size(1) == config_.in_channels &&
                 images.size(2) == config_.image_size && images.size(3) == config_.image_size,
             "the model takes images [B, ", config_.in_channels, ", ", config_.image_size, ", ",
             config_.image_size, "], got ", shape_str(images.shape()), ".");
   nn::ForwardContext ctx(tape, training_, dropout_seed_ ^ (0xD1B54A32D192ED03ull * (forward_count_ + 1)));
+  ctx.attention_probabilities = attention_probabilities;
   if (training_) ++forward_count_;
 
   Tensor x = concat_class_token(cls_token, patch_embed.forward(images, ctx, autocast_), tape);

@@ -6,15 +6,22 @@
 
 namespace vit {
 
-Tensor attention(const Tensor& qkv, int heads, Tape& tape) {
-  constexpr const char* op = "attention";
+namespace {
+
+cpu::AttentionShape checked_shape(const Tensor& qkv, int heads, const char* op) {
   detail::check_f32_or_cuda_bf16(qkv, op, "qkv");
   detail::check_rank(qkv, 3, op, "qkv");
-  VIT_CHECK(qkv.size(2) % 3 == 0, "attention: qkv ", shape_str(qkv.shape()),
-            " must end in 3*D (q, k and v packed).");
+  VIT_CHECK(qkv.size(2) % 3 == 0, op, ": qkv ", shape_str(qkv.shape()), " must end in 3*D (q, k and v packed).");
   const cpu::AttentionShape s{qkv.size(0), qkv.size(1), qkv.size(2) / 3, heads};
-  VIT_CHECK(heads > 0 && s.dim % heads == 0, "attention: dim ", s.dim, " is not divisible by ",
-            heads, " heads.");
+  VIT_CHECK(heads > 0 && s.dim % heads == 0, op, ": dim ", s.dim, " is not divisible by ", heads, " heads.");
+  return s;
+}
+
+}  // namespace
+
+Tensor attention(const Tensor& qkv, int heads, Tape& tape) {
+  constexpr const char* op = "attention";
+  const cpu::AttentionShape s = checked_shape(qkv, heads, op);
   const Device device = qkv.device();
   Tensor out = Tensor::empty({s.batch, s.tokens, s.dim}, qkv.dtype(), device);
   if (device.is_cuda()) {
@@ -41,6 +48,16 @@ Tensor attention(const Tensor& qkv, int heads, Tape& tape) {
     });
   }
   return out;
+}
+
+Tensor attention_probabilities(const Tensor& qkv, int heads) {
+  const cpu::AttentionShape s = checked_shape(qkv, heads, "attention_probabilities");
+  Tensor host = qkv.to(Device::cpu());
+  if (host.dtype() != DType::f32) host = host.to(DType::f32);
+  Tensor out = Tensor::empty({s.batch, s.tokens, s.dim});
+  Tensor probs = Tensor::empty({s.batch, s.heads, s.tokens, s.tokens});
+  cpu::attention_forward(host.data<float>(), out.data<float>(), probs.data<float>(), s);
+  return probs;
 }
 
 }  // namespace vit

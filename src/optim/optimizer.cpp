@@ -10,16 +10,16 @@ namespace vit::optim {
 
 namespace {
 
-bool decays_by_default(const nn::NamedTensor& p) {
+bool decays_by_default(const NamedTensor& p) {
   return p.tensor.ndim() > 1 && p.name != "cls_token" && p.name != "pos_embed";
 }
 
 }  // namespace
 
-std::vector<ParamGroup> make_param_groups(const std::vector<nn::NamedTensor>& params,
+std::vector<ParamGroup> make_param_groups(const std::vector<NamedTensor>& params,
                                           const GroupingOptions& options) {
   std::vector<ParamGroup> groups;
-  for (const nn::NamedTensor& p : params) {
+  for (const NamedTensor& p : params) {
     if (!p.tensor.requires_grad()) continue;
     const bool decay = options.decay_biases_norms_embeddings || decays_by_default(p);
     const float scale = options.lr_scale ? options.lr_scale(p.name) : 1.0f;
@@ -33,10 +33,10 @@ std::vector<ParamGroup> make_param_groups(const std::vector<nn::NamedTensor>& pa
   return groups;
 }
 
-float clip_grad_norm(const std::vector<nn::NamedTensor>& params, float max_norm) {
+float clip_grad_norm(const std::vector<NamedTensor>& params, float max_norm) {
   VIT_CHECK(max_norm > 0.0f, "gradient clipping norm must be positive, got ", max_norm, ".");
   std::vector<Tensor> grads;
-  for (const nn::NamedTensor& p : params) {
+  for (const NamedTensor& p : params) {
     if (p.tensor.grad().defined()) grads.push_back(p.tensor.grad());
   }
   const auto on_cuda = [](const Tensor& g) { return g.device().is_cuda(); };
@@ -62,7 +62,7 @@ Optimizer::Optimizer(std::vector<ParamGroup> groups, float lr, std::vector<std::
 
 void Optimizer::zero_grad() {
   for (const ParamGroup& group : groups_) {
-    for (const nn::NamedTensor& p : group.params) p.tensor.zero_grad();
+    for (const NamedTensor& p : group.params) p.tensor.zero_grad();
   }
 }
 
@@ -70,7 +70,7 @@ void Optimizer::step() {
   ++step_count_;
   for (const ParamGroup& group : groups_) {
     std::vector<ParamState> cpu_params, cuda_params;
-    for (const nn::NamedTensor& p : group.params) {
+    for (const NamedTensor& p : group.params) {
       const Tensor grad = p.tensor.grad();
       if (!grad.defined() || !p.tensor.requires_grad()) continue;
       std::vector<Tensor>& slots = slots_[p.name];
@@ -101,7 +101,7 @@ void Optimizer::load_state(const std::map<std::string, Tensor>& state) {
             "optimizer state has no step count: is it the state of this kind of optimizer?");
   std::map<std::string, std::vector<Tensor>> loaded;
   for (const ParamGroup& group : groups_) {
-    for (const nn::NamedTensor& p : group.params) {
+    for (const NamedTensor& p : group.params) {
       std::vector<Tensor> slots;
       for (const std::string& slot : slot_names_) {
         auto it = state.find(p.name + "." + slot);
@@ -127,7 +127,7 @@ AdamW::AdamW(std::vector<ParamGroup> groups, const AdamWOptions& options)
   VIT_CHECK(options.weight_decay >= 0.0f, "weight decay must not be negative, got ", options.weight_decay, ".");
 }
 
-AdamW::AdamW(const std::vector<nn::NamedTensor>& params, const AdamWOptions& options)
+AdamW::AdamW(const std::vector<NamedTensor>& params, const AdamWOptions& options)
     : AdamW(make_param_groups(params), options) {}
 
 void AdamW::update(const std::vector<ParamState>& params, float lr, bool decay) {
@@ -159,7 +159,7 @@ SGD::SGD(std::vector<ParamGroup> groups, const SGDOptions& options)
   VIT_CHECK(options.weight_decay >= 0.0f, "weight decay must not be negative, got ", options.weight_decay, ".");
 }
 
-SGD::SGD(const std::vector<nn::NamedTensor>& params, const SGDOptions& options)
+SGD::SGD(const std::vector<NamedTensor>& params, const SGDOptions& options)
     : SGD(make_param_groups(params), options) {}
 
 void SGD::update(const std::vector<ParamState>& params, float lr, bool decay) {

@@ -12,7 +12,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "kernels/cpu/denormals.h"
+#include "runtime/denormals.h"
 #include "vitcuda/layers/pretrained.h"
 #include "vitcuda/layers/summary.h"
 #include "vitcuda/ops.h"
@@ -280,7 +280,7 @@ EvalResult evaluate(ViT& model, data::Loader& loader, float label_smoothing) {
 
 int run(const TrainConfig& config) {
   config.validate();
-  cpu::flush_denormals_to_zero();  // late-training denormals slowed cpu steps
+  flush_denormals_to_zero();  // late-training denormals slowed cpu steps
   Run run(config);
   run.prepare_weights();
   if (config.summary) {

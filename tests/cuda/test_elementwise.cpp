@@ -7,6 +7,7 @@
 #include "kernel_check.h"
 #include "kernels/cpu/elementwise.h"
 #include "kernels/cuda/elementwise.h"
+#include "runtime/cuda/tensor_kernels.h"
 
 using namespace vit::cuda::testing;
 using vit::bfloat16;

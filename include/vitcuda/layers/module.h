@@ -7,14 +7,12 @@
 #include <vector>
 
 #include "vitcuda/autograd/tape.h"
+#include "vitcuda/runtime/named_tensor.h"
 #include "vitcuda/runtime/rng.h"
 
 namespace vit::nn {
 
-struct NamedTensor {
-  std::string name;
-  Tensor tensor;
-};
+using NamedTensor = vit::NamedTensor;  // runtime/named_tensor.h
 
 // What a forward pass needs besides its input: the tape to record on, whether dropout is active,
 // and a stream of seeds (one per dropout call, reproducible from the step's seed).
@@ -23,6 +21,8 @@ class ForwardContext {
   ForwardContext(Tape& tape, bool training, std::uint64_t seed) : tape(tape), training(training), seed_(seed) {}
   Tape& tape;
   const bool training;
+  // When set, each attention layer appends its probabilities [B, heads, N, N] (ViT::attention_probabilities).
+  std::vector<Tensor>* attention_probabilities = nullptr;
   std::uint64_t next_seed() { return seed_ + 0x9E3779B97F4A7C15ull * ++calls_; }
 
  private:

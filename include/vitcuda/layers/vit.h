@@ -19,6 +19,9 @@ class ViT : public nn::Module {
 
   // images [B, C, H, W] f32 -> logits [B, classes] f32. Dropout and drop-path act only in training mode.
   Tensor forward(const Tensor& images, Tape& tape);
+  // The softmax attention of every block, [B, heads, N, N] f32 on the cpu, from a forward pass in
+  // the current mode without gradients (attention rollout, inspection).
+  std::vector<Tensor> attention_probabilities(const Tensor& images);
 
   // Mixed precision like PyTorch's bf16 autocast: with bf16 (cuda models only) the activations from
   // the patch embedding to the logits are bf16, matrix products and reductions accumulate in f32,
@@ -55,6 +58,8 @@ class ViT : public nn::Module {
   nn::Linear head;
 
  private:
+  Tensor forward(const Tensor& images, Tape& tape, std::vector<Tensor>* attention_probabilities);
+
   bool training_ = true;
   DType autocast_ = DType::f32;
   std::uint64_t dropout_seed_ = 0;

@@ -8,12 +8,12 @@
 #include <string>
 #include <vector>
 
-#include "vitcuda/layers/module.h"
+#include "vitcuda/runtime/named_tensor.h"
 
 namespace vit::optim {
 
 struct ParamGroup {
-  std::vector<nn::NamedTensor> params;
+  std::vector<NamedTensor> params;
   bool weight_decay = true;  // apply the optimizer's weight decay to this group
   float lr_scale = 1.0f;     // this group's learning rate = optimizer lr * lr_scale
 };
@@ -25,13 +25,13 @@ struct GroupingOptions {
 };
 
 // Splits parameters into groups by (decay, lr scale); frozen parameters are left out.
-std::vector<ParamGroup> make_param_groups(const std::vector<nn::NamedTensor>& params,
+std::vector<ParamGroup> make_param_groups(const std::vector<NamedTensor>& params,
                                           const GroupingOptions& options = {});
 
 // Scales all gradients so their global L2 norm is at most max_norm (like PyTorch's
 // clip_grad_norm_); returns the norm before clipping. Gradients on cuda are reduced on the device
 // (the returned norm is read back: one synchronisation).
-float clip_grad_norm(const std::vector<nn::NamedTensor>& params, float max_norm);
+float clip_grad_norm(const std::vector<NamedTensor>& params, float max_norm);
 
 class Optimizer {
  public:
@@ -84,7 +84,7 @@ struct AdamWOptions {
 class AdamW : public Optimizer {
  public:
   AdamW(std::vector<ParamGroup> groups, const AdamWOptions& options);
-  AdamW(const std::vector<nn::NamedTensor>& params, const AdamWOptions& options);  // timm groups
+  AdamW(const std::vector<NamedTensor>& params, const AdamWOptions& options);  // timm groups
 
  private:
   void update(const std::vector<ParamState>& params, float lr, bool decay) override;
@@ -101,7 +101,7 @@ struct SGDOptions {
 class SGD : public Optimizer {
  public:
   SGD(std::vector<ParamGroup> groups, const SGDOptions& options);
-  SGD(const std::vector<nn::NamedTensor>& params, const SGDOptions& options);  // timm groups
+  SGD(const std::vector<NamedTensor>& params, const SGDOptions& options);  // timm groups
 
  private:
   void update(const std::vector<ParamState>& params, float lr, bool decay) override;

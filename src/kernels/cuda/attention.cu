@@ -14,7 +14,7 @@
 
 #include <cmath>
 
-#include "kernels/cuda/numeric.cuh"
+#include "runtime/cuda/numeric.cuh"
 
 namespace vit::cuda {
 

@@ -6,7 +6,7 @@
 // column_sum_kernel is the plain use; fused kernels call add_column_partials themselves.
 #include <cstdint>
 
-#include "kernels/cuda/numeric.cuh"
+#include "runtime/cuda/numeric.cuh"
 
 namespace vit::cuda {
 

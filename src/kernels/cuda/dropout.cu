@@ -4,7 +4,7 @@
 // every thread of the row recomputes (cheaper than a second pass).
 #include "kernels/cuda/dropout.h"
 
-#include "kernels/cuda/numeric.cuh"
+#include "runtime/cuda/numeric.cuh"
 #include "vitcuda/runtime/philox.h"
 
 namespace vit::cuda {

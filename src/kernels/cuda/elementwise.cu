@@ -1,11 +1,11 @@
-// CUDA element-wise kernels. Casts, adds and the GELU forward are grid-stride loops: one read per
+// CUDA element-wise kernels. Adds, tanh and the GELU forward are grid-stride loops: one read per
 // input element and one write per output element, nothing else (bandwidth-bound). The GELU
 // backward also sums dx per column for the bias gradient: it runs on (32 x 8)-thread tiles
 // (column_sum.cuh), writes dx once and adds one float32 atomic per column per 128-row band.
 #include "kernels/cuda/elementwise.h"
 
 #include "kernels/cuda/column_sum.cuh"
-#include "kernels/cuda/numeric.cuh"
+#include "runtime/cuda/numeric.cuh"
 
 namespace vit::cuda {
 
@@ -15,19 +15,9 @@ constexpr int kBlock = 256;
 constexpr float kInvSqrt2 = 0.70710678118654752f;
 constexpr float kInvSqrt2Pi = 0.39894228040143268f;
 
-__device__ __forceinline__ std::int64_t first_index() {
-  return static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-}
-__device__ __forceinline__ std::int64_t grid_stride() { return static_cast<std::int64_t>(gridDim.x) * blockDim.x; }
-
 __device__ __forceinline__ float gelu(float x) { return 0.5f * x * (1.0f + erff(x * kInvSqrt2)); }
 __device__ __forceinline__ float gelu_grad(float x) {  // Phi(x) + x phi(x)
   return 0.5f * (1.0f + erff(x * kInvSqrt2)) + x * kInvSqrt2Pi * expf(-0.5f * x * x);
-}
-
-template <typename In, typename Out>
-__global__ void cast_kernel(const In* __restrict__ x, Out* __restrict__ y, std::int64_t n) {
-  for (std::int64_t i = first_index(); i < n; i += grid_stride()) y[i] = from_float<Out>(to_float(x[i]));
 }
 
 template <typename T>
@@ -79,24 +69,7 @@ __global__ void tanh_backward_kernel(const T* __restrict__ y, const T* __restric
   }
 }
 
-template <typename T>
-__global__ void accumulate_kernel(T* __restrict__ sum, const T* __restrict__ add, std::int64_t n) {
-  for (std::int64_t i = first_index(); i < n; i += grid_stride()) {
-    sum[i] = from_float<T>(to_float(sum[i]) + to_float(add[i]));
-  }
-}
-
-template <typename In, typename Out>
-void launch_cast(const In* x, Out* y, std::int64_t n, cudaStream_t stream) {
-  if (n == 0) return;
-  launch(cast_kernel<typename DeviceTypeOf<In>::type, typename DeviceTypeOf<Out>::type>, grid_for(n, kBlock),
-         kBlock, 0, stream, device_ptr(x), device_ptr(y), n);
-}
-
 }  // namespace
-
-void cast(const float* x, bfloat16* y, std::int64_t n, cudaStream_t stream) { launch_cast(x, y, n, stream); }
-void cast(const bfloat16* x, float* y, std::int64_t n, cudaStream_t stream) { launch_cast(x, y, n, stream); }
 
 template <typename T>
 void add_forward(const T* a, const T* b, T* out, std::int64_t n, std::int64_t b_count, cudaStream_t stream) {
@@ -147,18 +120,10 @@ void tanh_backward(const T* y, const T* dy, T* dx, std::int64_t n, cudaStream_t 
          device_ptr(y), device_ptr(dy), device_ptr(dx), n);
 }
 
-template <typename T>
-void accumulate(T* sum, const T* add, std::int64_t n, cudaStream_t stream) {
-  if (n == 0) return;
-  launch(accumulate_kernel<typename DeviceTypeOf<T>::type>, grid_for(n, kBlock), kBlock, 0, stream, device_ptr(sum),
-         device_ptr(add), n);
-}
-
 #define VIT_INSTANTIATE(T)                                                                                    \
   template void tanh_forward<T>(const T*, T*, std::int64_t, cudaStream_t);                                   \
   template void tanh_backward<T>(const T*, const T*, T*, std::int64_t, cudaStream_t);                        \
   template void add_forward<T>(const T*, const T*, T*, std::int64_t, std::int64_t, cudaStream_t);            \
-  template void accumulate<T>(T*, const T*, std::int64_t, cudaStream_t);                                      \
   template void add_backward_broadcast<T>(const T*, float*, std::int64_t, std::int64_t, cudaStream_t);        \
   template void bias_gelu_forward<T>(const T*, const float*, T*, std::int64_t, std::int64_t, cudaStream_t);   \
   template void bias_gelu_backward<T>(const T*, const float*, const T*, T*, float*, std::int64_t, std::int64_t, \

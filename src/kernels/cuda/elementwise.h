@@ -1,6 +1,6 @@
 #pragma once
-// CUDA element-wise kernels (elementwise.cu): casts, residual/broadcast add, bias + exact GELU,
-// tanh, in-place accumulation.
+// CUDA element-wise kernels (elementwise.cu): residual/broadcast add, bias + exact GELU, tanh.
+// Casts and gradient accumulation, which Tensor needs, are runtime/cuda/tensor_kernels.h.
 // Pointers are device memory; T is float or bfloat16 (storage; float32 arithmetic). Launches are
 // asynchronous on `stream`.
 #include <cstdint>
@@ -9,9 +9,6 @@
 #include "vitcuda/runtime/dtype.h"
 
 namespace vit::cuda {
-
-void cast(const float* x, bfloat16* y, std::int64_t n, cudaStream_t stream);  // round to nearest even
-void cast(const bfloat16* x, float* y, std::int64_t n, cudaStream_t stream);
 
 // out[i] = a[i] + b[i % b_count] (b_count == n: residual add; smaller: b broadcast over rows).
 template <typename T>
@@ -35,9 +32,5 @@ template <typename T>
 void tanh_forward(const T* x, T* y, std::int64_t n, cudaStream_t stream);
 template <typename T>
 void tanh_backward(const T* y, const T* dy, T* dx, std::int64_t n, cudaStream_t stream);
-
-// sum[i] += add[i] (gradient accumulation; float32 arithmetic).
-template <typename T>
-void accumulate(T* sum, const T* add, std::int64_t n, cudaStream_t stream);
 
 }  // namespace vit::cuda

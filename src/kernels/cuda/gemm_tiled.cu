@@ -7,7 +7,7 @@
 // traffic ~ (m n k)(1/64 + 1/64) elements. Ragged edges are bounds-checked (zero-filled).
 // No tensor cores: the cuBLAS path is the fast one on GPUs.
 #include "kernels/cuda/gemm.h"
-#include "kernels/cuda/numeric.cuh"
+#include "runtime/cuda/numeric.cuh"
 
 namespace vit::cuda {
 

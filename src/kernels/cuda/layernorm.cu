@@ -11,7 +11,7 @@
 #include <utility>
 
 #include "kernels/cuda/column_sum.cuh"
-#include "kernels/cuda/numeric.cuh"
+#include "runtime/cuda/numeric.cuh"
 
 namespace vit::cuda {
 

@@ -6,7 +6,7 @@
 
 #include "kernels/cuda/column_sum.cuh"
 #include "kernels/cuda/gemm.h"
-#include "kernels/cuda/numeric.cuh"
+#include "runtime/cuda/numeric.cuh"
 
 namespace vit::cuda {
 

@@ -5,7 +5,7 @@
 // softmax instead of saving it.
 #include "kernels/cuda/loss.h"
 
-#include "kernels/cuda/numeric.cuh"
+#include "runtime/cuda/numeric.cuh"
 
 namespace vit::cuda {
 

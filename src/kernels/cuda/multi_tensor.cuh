@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "kernels/cuda/numeric.cuh"
+#include "runtime/cuda/numeric.cuh"
 
 namespace vit::cuda {
 

@@ -4,7 +4,7 @@
 // the roles swapped.
 #include "kernels/cuda/patch_embed.h"
 
-#include "kernels/cuda/numeric.cuh"
+#include "runtime/cuda/numeric.cuh"
 
 namespace vit::cuda {
 

@@ -3,7 +3,7 @@
 // a ViT step make a single block enough. The backward and the scaling are grid-stride loops.
 #include "kernels/cuda/reduce.h"
 
-#include "kernels/cuda/numeric.cuh"
+#include "runtime/cuda/numeric.cuh"
 
 namespace vit::cuda {
 

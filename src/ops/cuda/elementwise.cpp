@@ -4,11 +4,13 @@
 #include "kernels/cuda/elementwise.h"
 
 #include "kernels/cuda/dropout.h"
-#include "ops/cuda/compute_stream.h"
 #include "ops/cuda/ops_cuda.h"
 #include "ops/cuda/storage_type.h"
+#include "runtime/cuda/compute_stream.h"
 
 namespace vit::cuda_ops {
+
+using cuda::compute_stream;
 
 namespace {
 

@@ -4,12 +4,14 @@
 #include "kernels/cuda/attention.h"
 
 #include "kernels/cuda/layernorm.h"
-#include "ops/cuda/compute_stream.h"
 #include "ops/cuda/ops_cuda.h"
 #include "ops/cuda/storage_type.h"
 #include "ops/op_checks.h"
+#include "runtime/cuda/compute_stream.h"
 
 namespace vit::cuda_ops {
+
+using cuda::compute_stream;
 
 using detail::data_or_null;
 

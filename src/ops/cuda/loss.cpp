@@ -5,11 +5,13 @@
 #include "kernels/cuda/loss.h"
 
 #include "kernels/cuda/reduce.h"
-#include "ops/cuda/compute_stream.h"
 #include "ops/cuda/ops_cuda.h"
 #include "ops/cuda/storage_type.h"
+#include "runtime/cuda/compute_stream.h"
 
 namespace vit::cuda_ops {
+
+using cuda::compute_stream;
 
 void cross_entropy_forward(const Tensor& logits, const Tensor& labels, float smoothing, const Tensor& loss) {
   with_storage_type(logits.dtype(), [&](auto tag) {

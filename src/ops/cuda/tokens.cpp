@@ -2,12 +2,14 @@
 // or bf16).
 #include "kernels/cuda/tokens.h"
 
-#include "ops/cuda/compute_stream.h"
 #include "ops/cuda/ops_cuda.h"
 #include "ops/cuda/storage_type.h"
 #include "ops/op_checks.h"
+#include "runtime/cuda/compute_stream.h"
 
 namespace vit::cuda_ops {
+
+using cuda::compute_stream;
 
 using detail::data_or_null;
 

@@ -2,11 +2,11 @@
 
 #include "kernels/cuda/optimizer.h"
 #include "kernels/cuda/reduce.h"
-#include "ops/cuda/compute_stream.h"
+#include "runtime/cuda/compute_stream.h"
 
 namespace vit::optim::cuda_updates {
 
-using cuda_ops::compute_stream;
+using cuda::compute_stream;
 
 void adamw_update(const std::vector<DeviceParam>& params, const cpu::AdamWStep& step) {
   std::vector<cuda::AdamWTensor> tensors;

@@ -1,7 +1,8 @@
 #include "runtime/cuda/device_tensor.h"
 
-#include "kernels/cuda/elementwise.h"
+#include "runtime/cuda/compute_stream.h"
 #include "runtime/cuda/cuda_api.h"
+#include "runtime/cuda/tensor_kernels.h"
 
 namespace vit::cuda {
 
@@ -16,9 +17,9 @@ void zero_bytes(void* destination, std::size_t bytes) {
   if (bytes != 0) CUDA_CHECK(cudaMemset(destination, 0, bytes));
 }
 
-void add_in_place(float* sum, const float* add, std::int64_t n) { accumulate(sum, add, n, nullptr); }
-void add_in_place(bfloat16* sum, const bfloat16* add, std::int64_t n) { accumulate(sum, add, n, nullptr); }
-void convert(const float* from, bfloat16* to, std::int64_t n) { cast(from, to, n, nullptr); }
-void convert(const bfloat16* from, float* to, std::int64_t n) { cast(from, to, n, nullptr); }
+void add_in_place(float* sum, const float* add, std::int64_t n) { accumulate(sum, add, n, compute_stream()); }
+void add_in_place(bfloat16* sum, const bfloat16* add, std::int64_t n) { accumulate(sum, add, n, compute_stream()); }
+void convert(const float* from, bfloat16* to, std::int64_t n) { cast(from, to, n, compute_stream()); }
+void convert(const bfloat16* from, float* to, std::int64_t n) { cast(from, to, n, compute_stream()); }
 
 }  // namespace vit::cuda

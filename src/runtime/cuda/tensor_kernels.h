@@ -1,0 +1,19 @@
+#pragma once
+// The two kernels Tensor itself needs on the device (device_tensor.cpp): f32 <-> bf16 casts and
+// gradient accumulation. They live in the runtime, not in src/kernels, because Tensor sits below
+// the kernels' users. Pointers are device memory; launches are asynchronous on `stream`.
+#include <cstdint>
+
+#include "runtime/cuda/cuda_api.h"
+#include "vitcuda/runtime/dtype.h"
+
+namespace vit::cuda {
+
+void cast(const float* x, bfloat16* y, std::int64_t n, cudaStream_t stream);  // round to nearest even
+void cast(const bfloat16* x, float* y, std::int64_t n, cudaStream_t stream);
+
+// sum[i] += add[i] (float32 arithmetic); T is float or bfloat16.
+template <typename T>
+void accumulate(T* sum, const T* add, std::int64_t n, cudaStream_t stream);
+
+}  // namespace vit::cuda
