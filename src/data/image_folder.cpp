@@ -144,4 +144,25 @@ std::vector<std::string> ImageFolder::parse_class_indices(const std::string& tex
   return names;
 }
 
+std::vector<Sample> list_images(const std::vector<std::string>& inputs) {
+  std::vector<Sample> samples;
+  for (const std::string& input : inputs) {
+    VIT_CHECK(fs::exists(input), "'", input, "' does not exist.");
+    if (!fs::is_directory(input)) {
+      samples.push_back({input, 0});
+      continue;
+    }
+    std::vector<std::string> found;
+    for (const fs::directory_entry& entry : fs::recursive_directory_iterator(input)) {
+      if (entry.is_regular_file() && !is_hidden(entry.path()) && is_image_file_name(entry.path())) {
+        found.push_back(entry.path().string());
+      }
+    }
+    std::sort(found.begin(), found.end());
+    for (std::string& path : found) samples.push_back({std::move(path), 0});
+  }
+  VIT_CHECK(!samples.empty(), "no images found in the given inputs (.jpg, .jpeg, .png, .bmp).");
+  return samples;
+}
+
 }  // namespace vit::data

@@ -49,4 +49,8 @@ class ImageFolder {
 
 bool is_image_file_name(const std::filesystem::path& path);
 
+// The images named on a command line: a file as it is, a folder's image files (recursively,
+// hidden ones skipped) sorted by path. A missing path, or no image at all, throws.
+std::vector<Sample> list_images(const std::vector<std::string>& inputs);
+
 }  // namespace vit::data
