@@ -2,9 +2,8 @@
 
 #include <cstdlib>
 #include <mutex>
-#include <unordered_map>
-#include <vector>
 
+#include "runtime/free_lists.h"
 #include "vitcuda/runtime/check.h"
 
 namespace vit::host {
@@ -17,8 +16,7 @@ constexpr std::size_t kPage = 4096;
 
 struct Cache {
   std::mutex mutex;
-  std::unordered_map<std::size_t, std::vector<void*>> free_blocks;  // by rounded size
-  std::size_t bytes = 0;
+  FreeLists free_blocks;
 };
 
 Cache& cache() {
@@ -26,10 +24,7 @@ Cache& cache() {
   return *instance;
 }
 
-std::size_t rounded(std::size_t bytes) {
-  const std::size_t unit = bytes >= kCachedMinimum ? kPage : kAlignment;
-  return (std::max<std::size_t>(bytes, 1) + unit - 1) / unit * unit;
-}
+std::size_t rounded(std::size_t bytes) { return round_up(bytes, bytes >= kCachedMinimum ? kPage : kAlignment); }
 
 }  // namespace
 
@@ -38,13 +33,7 @@ void* allocate(std::size_t bytes) {
   if (size >= kCachedMinimum) {
     Cache& c = cache();
     std::lock_guard<std::mutex> lock(c.mutex);
-    auto it = c.free_blocks.find(size);
-    if (it != c.free_blocks.end() && !it->second.empty()) {
-      void* block = it->second.back();
-      it->second.pop_back();
-      c.bytes -= size;
-      return block;
-    }
+    if (void* block = c.free_blocks.take(size)) return block;
   }
   void* block = std::aligned_alloc(kAlignment, size);
   VIT_CHECK(block != nullptr, "out of host memory allocating ", bytes, " bytes.");
@@ -59,24 +48,19 @@ void release(void* data, std::size_t bytes) {
   }
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mutex);
-  c.free_blocks[size].push_back(data);
-  c.bytes += size;
+  c.free_blocks.put(data, size);
 }
 
 void empty_cache() {
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mutex);
-  for (auto& [size, blocks] : c.free_blocks) {
-    for (void* block : blocks) std::free(block);
-  }
-  c.free_blocks.clear();
-  c.bytes = 0;
+  c.free_blocks.clear([](void* block) { std::free(block); });
 }
 
 std::size_t cached_bytes() {
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mutex);
-  return c.bytes;
+  return c.free_blocks.bytes();
 }
 
 }  // namespace vit::host

@@ -2,11 +2,10 @@
 
 #include <cstring>
 #include <mutex>
-#include <unordered_map>
-#include <vector>
 
 #include "runtime/cuda/cuda_api.h"
 #include "runtime/cuda/memory.h"
+#include "runtime/free_lists.h"
 
 namespace vit::cuda {
 
@@ -17,8 +16,8 @@ constexpr std::size_t kLargeUnit = 1 << 20;
 
 struct Cache {
   std::mutex mutex;
-  std::unordered_map<std::size_t, std::vector<void*>> free_blocks;  // by rounded size
-  AllocatorStats stats;
+  FreeLists free_blocks;
+  AllocatorStats stats;  // its cached_bytes is free_blocks.bytes(), filled in when read
 };
 
 Cache& cache() {
@@ -26,18 +25,11 @@ Cache& cache() {
   return *instance;
 }
 
-std::size_t rounded(std::size_t bytes) {
-  const std::size_t unit = bytes >= kLargeUnit ? kLargeUnit : kSmallUnit;
-  return (std::max<std::size_t>(bytes, 1) + unit - 1) / unit * unit;
-}
+std::size_t rounded(std::size_t bytes) { return round_up(bytes, bytes >= kLargeUnit ? kLargeUnit : kSmallUnit); }
 
 // Frees every cached block; the caller holds the mutex.
 void release_cached_blocks(Cache& c) {
-  for (auto& [size, blocks] : c.free_blocks) {
-    for (void* block : blocks) device_free(block);
-  }
-  c.free_blocks.clear();
-  c.stats.cached_bytes = 0;
+  c.free_blocks.clear([](void* block) { device_free(block); });
 }
 
 // The interpreter's device memory is host memory: poison every block handed out with 0xff bytes
@@ -51,13 +43,7 @@ void* poisoned(void* block, [[maybe_unused]] std::size_t size) {
 }
 
 void* allocate_block(Cache& c, std::size_t size) {
-  auto it = c.free_blocks.find(size);
-  if (it != c.free_blocks.end() && !it->second.empty()) {
-    void* block = it->second.back();
-    it->second.pop_back();
-    c.stats.cached_bytes -= size;
-    return block;
-  }
+  if (void* block = c.free_blocks.take(size)) return block;
   void* block = nullptr;
   if (cudaMalloc(&block, size) != cudaSuccess) {
     (void)cudaGetLastError();  // clear the sticky out-of-memory error before retrying
@@ -86,9 +72,8 @@ void cached_release(void* data, std::size_t bytes) {
   const std::size_t size = rounded(bytes);
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mutex);
-  c.free_blocks[size].push_back(data);
+  c.free_blocks.put(data, size);
   c.stats.in_use_bytes -= size;
-  c.stats.cached_bytes += size;
 }
 
 void empty_cache() {
@@ -100,7 +85,9 @@ void empty_cache() {
 AllocatorStats allocator_stats() {
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mutex);
-  return c.stats;
+  AllocatorStats stats = c.stats;
+  stats.cached_bytes = c.free_blocks.bytes();
+  return stats;
 }
 
 }  // namespace vit::cuda
