@@ -86,6 +86,13 @@ std::unique_ptr<optim::Optimizer> make_optimizer(const TrainConfig& c, ViT& mode
   return std::make_unique<optim::AdamW>(std::move(groups), optim::AdamWOptions{.lr = c.lr, .weight_decay = c.weight_decay});
 }
 
+// What one epoch of training adds up to.
+struct EpochTotals {
+  double loss_sum = 0;  // per-image losses, summed
+  std::int64_t correct = 0, seen = 0;
+  bool interrupted = false;  // by Ctrl-C, after "last" was saved
+};
+
 struct Run {
   TrainConfig config;
   fs::path out;
@@ -182,8 +189,11 @@ struct Run {
     save_checkpoint(out, name, *model, *optimizer, state);
   }
 
-  // One epoch; returns false when interrupted (the state is saved as "last" first).
-  bool train_epoch(std::int64_t epoch, double& loss_sum, std::int64_t& correct, std::int64_t& seen) {
+  // One epoch; when Ctrl-C interrupts it, "last" is saved first.
+  EpochTotals train_epoch(std::int64_t epoch) {
+    EpochTotals totals;
+    double& loss_sum = totals.loss_sum;
+    std::int64_t &correct = totals.correct, &seen = totals.seen;
     model->train();
     const std::int64_t skip = (state.step - epoch * steps_per_epoch) * config.grad_accum;  // resumed mid-epoch
     Progress progress("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(config.epochs),
@@ -226,11 +236,12 @@ struct Run {
         progress.finish();
         save("last");
         report_interrupted();
-        return false;
+        totals.interrupted = true;
+        return totals;
       }
     }
     progress.finish();
-    return true;
+    return totals;
   }
 };
 
@@ -313,17 +324,17 @@ int run(const TrainConfig& config) {
 
   const std::vector<std::string>& classes = run.folder.classes();
   for (std::int64_t epoch = run.state.epoch; epoch < config.epochs; ++epoch) {
-    double loss_sum = 0;
-    std::int64_t correct = 0, seen = 0;
     const auto start = std::chrono::steady_clock::now();
-    if (!run.train_epoch(epoch, loss_sum, correct, seen)) return 130;
+    const EpochTotals totals = run.train_epoch(epoch);
+    if (totals.interrupted) return 130;
+    const std::int64_t seen = totals.seen;
     VIT_CHECK(seen > 0, "epoch ", epoch + 1, " trained on no image: no training image in '", config.data,
               "' could be decoded (see the warnings above).");
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const EvalResult val = evaluate(*run.model, *run.val_loader, config.label_smoothing);
     run.check_finite("validation loss", val.loss, epoch);
-    const double train_loss = loss_sum / std::max<double>(1.0, static_cast<double>(seen));
-    const double train_acc = static_cast<double>(correct) / std::max<double>(1.0, static_cast<double>(seen));
+    const double train_loss = totals.loss_sum / static_cast<double>(seen);
+    const double train_acc = static_cast<double>(totals.correct) / static_cast<double>(seen);
     const float lr = run.optimizer->lr();
     std::printf("epoch %lld/%d: train loss %.4f acc %.2f%% | val loss %.4f top-1 %.2f%% top-5 %.2f%% | %.0f img/s\n",
                 static_cast<long long>(epoch + 1), config.epochs, train_loss, 100 * train_acc, val.loss,
