@@ -16,18 +16,18 @@ namespace {
 using namespace vit::cuda;
 using vit::bfloat16;
 
-vit::cpu::AttentionShape shape_of(const benchmark::State& state) {
+vit::AttentionShape shape_of(const benchmark::State& state) {
   return {bench::pick(state.range(0), 1), bench::pick(197, 37), bench::pick(768, 64), bench::pick(12, 2)};
 }
 
-double forward_flops(const vit::cpu::AttentionShape& s) {
+double forward_flops(const vit::AttentionShape& s) {
   return 4.0 * s.batch * s.heads * s.tokens * s.tokens * s.head_dim();
 }
 
 struct Buffers {
   DeviceBuffer<bfloat16> qkv, out, dout, dqkv;
   DeviceBuffer<float> lse, workspace;
-  explicit Buffers(const vit::cpu::AttentionShape& s)
+  explicit Buffers(const vit::AttentionShape& s)
       : qkv(s.batch * s.tokens * 3 * s.dim), out(s.batch * s.tokens * s.dim), dout(s.batch * s.tokens * s.dim),
         dqkv(s.batch * s.tokens * 3 * s.dim), lse(s.batch * s.heads * s.tokens),
         workspace(attention_backward_workspace(s)) {

@@ -43,7 +43,7 @@ cublasHandle_t handle() {
 }  // namespace
 
 void unfused_attention_forward(const bfloat16* qkv, bfloat16* out, float* scores, bfloat16* probs,
-                               const cpu::AttentionShape& s, cudaStream_t stream) {
+                               const AttentionShape& s, cudaStream_t stream) {
   const int n = static_cast<int>(s.tokens), hd = static_cast<int>(s.head_dim()), d = static_cast<int>(s.dim);
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd)), one = 1.0f, zero = 0.0f;
   check(cublasSetStream(handle(), stream));

@@ -10,7 +10,7 @@ using namespace vit::cuda;
 
 void BM_patch_im2col_u8_to_bf16(benchmark::State& state) {
   const std::int64_t side = bench::pick(224, 32);
-  const vit::cpu::PatchGeometry g{bench::pick(state.range(0), 2), 3, side, side, 16};
+  const vit::PatchGeometry g{bench::pick(state.range(0), 2), 3, side, side, 16};
   const std::int64_t pixels = g.batch * 3 * side * side;
   DeviceBuffer<std::uint8_t> images(pixels);
   DeviceBuffer<vit::bfloat16> cols(pixels);

@@ -8,11 +8,11 @@ namespace vit {
 
 namespace {
 
-cpu::AttentionShape checked_shape(const Tensor& qkv, int heads, const char* op) {
+AttentionShape checked_shape(const Tensor& qkv, int heads, const char* op) {
   detail::check_f32_or_cuda_bf16(qkv, op, "qkv");
   detail::check_rank(qkv, 3, op, "qkv");
   VIT_CHECK(qkv.size(2) % 3 == 0, op, ": qkv ", shape_str(qkv.shape()), " must end in 3*D (q, k and v packed).");
-  const cpu::AttentionShape s{qkv.size(0), qkv.size(1), qkv.size(2) / 3, heads};
+  const AttentionShape s{qkv.size(0), qkv.size(1), qkv.size(2) / 3, heads};
   VIT_CHECK(heads > 0 && s.dim % heads == 0, op, ": dim ", s.dim, " is not divisible by ", heads, " heads.");
   return s;
 }
@@ -21,7 +21,7 @@ cpu::AttentionShape checked_shape(const Tensor& qkv, int heads, const char* op) 
 
 Tensor attention(const Tensor& qkv, int heads, Tape& tape) {
   constexpr const char* op = "attention";
-  const cpu::AttentionShape s = checked_shape(qkv, heads, op);
+  const AttentionShape s = checked_shape(qkv, heads, op);
   const Device device = qkv.device();
   Tensor out = Tensor::empty({s.batch, s.tokens, s.dim}, qkv.dtype(), device);
   if (device.is_cuda()) {
@@ -51,7 +51,7 @@ Tensor attention(const Tensor& qkv, int heads, Tape& tape) {
 }
 
 Tensor attention_probabilities(const Tensor& qkv, int heads) {
-  const cpu::AttentionShape s = checked_shape(qkv, heads, "attention_probabilities");
+  const AttentionShape s = checked_shape(qkv, heads, "attention_probabilities");
   Tensor host = qkv.to(Device::cpu());
   if (host.dtype() != DType::f32) host = host.to(DType::f32);
   Tensor out = Tensor::empty({s.batch, s.tokens, s.dim});

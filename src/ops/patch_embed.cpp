@@ -41,7 +41,7 @@ Tensor patch_embed(const Tensor& images, const Tensor& weight, const Tensor& bia
   detail::check_f32(bias, op, "bias");
   detail::check_rank(images, 4, op, "images");
   detail::check_rank(weight, 4, op, "weight");
-  const cpu::PatchGeometry g{images.size(0), images.size(1), images.size(2), images.size(3),
+  const PatchGeometry g{images.size(0), images.size(1), images.size(2), images.size(3),
                              weight.size(2)};
   const std::int64_t dim = weight.size(0);
   VIT_CHECK(weight.size(1) == g.channels && weight.size(3) == g.patch, "patch_embed: weight ",

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "kernels/cpu/optimizer.h"
+#include "kernels/kernel_args.h"
 #include "runtime/cuda_backend.h"
 #include "vitcuda/runtime/tensor.h"
 
@@ -21,8 +21,8 @@ struct DeviceParam {
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-parameter"
-VIT_CUDA_FN(void adamw_update(const std::vector<DeviceParam>& params, const cpu::AdamWStep& step))
-VIT_CUDA_FN(void sgd_update(const std::vector<DeviceParam>& params, const cpu::SgdStep& step))
+VIT_CUDA_FN(void adamw_update(const std::vector<DeviceParam>& params, const AdamWStep& step))
+VIT_CUDA_FN(void sgd_update(const std::vector<DeviceParam>& params, const SgdStep& step))
 // Scales the gradients in place to a global norm of at most max_norm; returns the norm before.
 VIT_CUDA_FN(float clip_grad_norm(const std::vector<Tensor>& grads, float max_norm))
 #pragma GCC diagnostic pop

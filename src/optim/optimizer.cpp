@@ -132,7 +132,7 @@ AdamW::AdamW(const std::vector<NamedTensor>& params, const AdamWOptions& options
 
 void AdamW::update(const std::vector<ParamState>& params, float lr, bool decay) {
   const auto t = static_cast<float>(step_count());
-  const cpu::AdamWStep step{lr, options_.beta1, options_.beta2, options_.eps,
+  const AdamWStep step{lr, options_.beta1, options_.beta2, options_.eps,
                             decay ? options_.weight_decay : 0.0f,
                             1.0f - std::pow(options_.beta1, t), 1.0f - std::pow(options_.beta2, t)};
   if (params.front().param.device().is_cuda()) {
@@ -163,7 +163,7 @@ SGD::SGD(const std::vector<NamedTensor>& params, const SGDOptions& options)
     : SGD(make_param_groups(params), options) {}
 
 void SGD::update(const std::vector<ParamState>& params, float lr, bool decay) {
-  const cpu::SgdStep step{lr, options_.momentum, decay ? options_.weight_decay : 0.0f, options_.nesterov};
+  const SgdStep step{lr, options_.momentum, decay ? options_.weight_decay : 0.0f, options_.nesterov};
   const auto momentum_buffer = [](const ParamState& p) {
     return p.slots->empty() ? nullptr : (*p.slots)[0].data<float>();
   };

@@ -15,7 +15,7 @@
 using namespace vit::cuda::testing;
 using vit::bfloat16;
 using vit::cuda::DeviceBuffer;
-using vit::cpu::AttentionShape;
+using vit::AttentionShape;
 
 namespace {
 

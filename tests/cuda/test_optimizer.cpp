@@ -61,7 +61,7 @@ TEST_CASE("cuda optimizer: multi-tensor AdamW with a gradient scale", "[cuda][op
   const float scale = 0.5f;
   DeviceBuffer<float> grad_scale(std::vector<float>{scale});
   for (int step = 1; step <= 3; ++step) {
-    const vit::cpu::AdamWStep s{1e-3f, 0.9f, 0.999f, 1e-8f, 0.05f, 1.0f - std::pow(0.9f, float(step)),
+    const vit::AdamWStep s{1e-3f, 0.9f, 0.999f, 1e-8f, 0.05f, 1.0f - std::pow(0.9f, float(step)),
                                 1.0f - std::pow(0.999f, float(step))};
     vit::cuda::adamw_update(list, s, grad_scale.get(), nullptr);
     for (auto& t : host) {
@@ -86,7 +86,7 @@ TEST_CASE("cuda optimizer: multi-tensor SGD with momentum and nesterov", "[cuda]
     auto device = upload(host);
     std::vector<vit::cuda::SgdTensor> list;
     for (auto& t : device) list.push_back({t.param.get(), t.grad.get(), t.state1.get(), static_cast<std::int64_t>(t.param.size())});
-    const vit::cpu::SgdStep s{0.1f, 0.9f, 1e-4f, nesterov};
+    const vit::SgdStep s{0.1f, 0.9f, 1e-4f, nesterov};
     for (int step = 0; step < 3; ++step) {
       vit::cuda::sgd_update(list, s, nullptr, nullptr);
       for (auto& t : host) {

@@ -14,7 +14,7 @@ using vit::cuda::DeviceBuffer;
 
 TEMPLATE_TEST_CASE("cuda patch embed: float images im2col forward and backward", "[cuda][patch_embed]", float,
                    bfloat16) {
-  const vit::cpu::PatchGeometry g{3, 5, 21, 35, 7};  // 3 x 5 patch grid
+  const vit::PatchGeometry g{3, 5, 21, 35, 7};  // 3 x 5 patch grid
   const std::int64_t pixels = g.batch * g.channels * g.height * g.width, n = g.batch * g.patches() * g.patch_features();
   const auto images = random_normal(pixels, 71);
   DeviceBuffer<float> d_images(images);
@@ -35,7 +35,7 @@ TEMPLATE_TEST_CASE("cuda patch embed: float images im2col forward and backward",
 }
 
 TEST_CASE("cuda patch embed: uint8 images with per-channel normalisation", "[cuda][patch_embed]") {
-  const vit::cpu::PatchGeometry g{2, 3, 48, 32, 16};
+  const vit::PatchGeometry g{2, 3, 48, 32, 16};
   const std::int64_t pixels = g.batch * g.channels * g.height * g.width, n = g.batch * g.patches() * g.patch_features();
   const auto noise = random_uniform(pixels, 73, 0.0f, 255.99f);
   std::vector<std::uint8_t> images(pixels);

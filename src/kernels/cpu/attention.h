@@ -2,12 +2,9 @@
 // CPU reference multi-head softmax attention over packed qkv [B, N, 3D] (timm layout).
 #include <cstdint>
 
-namespace vit::cpu {
+#include "kernels/kernel_args.h"
 
-struct AttentionShape {
-  std::int64_t batch, tokens, dim, heads;
-  std::int64_t head_dim() const { return dim / heads; }
-};
+namespace vit::cpu {
 
 // out [B, N, D]; probs [B, H, N, N] receives the softmax probabilities for the backward.
 void attention_forward(const float* qkv, float* out, float* probs, const AttentionShape& s);

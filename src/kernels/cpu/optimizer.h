@@ -2,22 +2,14 @@
 // CPU reference optimizer updates on one parameter tensor, PyTorch's formulas exactly.
 #include <cstdint>
 
-namespace vit::cpu {
+#include "kernels/kernel_args.h"
 
-struct AdamWStep {
-  float lr, beta1, beta2, eps, weight_decay;
-  float bias_correction1, bias_correction2;  // 1 - beta^t
-};
+namespace vit::cpu {
 
 // p -= lr wd p;  m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;
 // p -= (lr / bc1) m / (sqrt(v) / sqrt(bc2) + eps)
 void adamw_update(float* param, const float* grad, float* exp_avg, float* exp_avg_sq, std::int64_t n,
                   const AdamWStep& step);
-
-struct SgdStep {
-  float lr, momentum, weight_decay;
-  bool nesterov;
-};
 
 // g += wd p;  buf = momentum buf + g;  p -= lr (nesterov ? g + momentum buf : buf).
 // With momentum 0, buf may be null and p -= lr g.

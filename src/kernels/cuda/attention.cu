@@ -248,34 +248,34 @@ __global__ void __launch_bounds__(kThreads)
   }
 }
 
-Dims dims_of(const cpu::AttentionShape& s) {
+Dims dims_of(const AttentionShape& s) {
   VIT_CHECK(s.heads > 0 && s.dim % s.heads == 0, "attention: dim ", s.dim, " is not divisible by ", s.heads, " heads.");
   VIT_CHECK(s.head_dim() <= kMaxHeadDim, "attention: head dim ", s.head_dim(), " exceeds ", kMaxHeadDim, ".");
   VIT_CHECK(s.batch * s.heads <= 65535, "attention: batch x heads ", s.batch * s.heads, " exceeds one launch.");
   return {s.tokens, s.dim, s.heads, s.head_dim(), 1.0f / std::sqrt(static_cast<float>(s.head_dim()))};
 }
 
-dim3 blocks_over(std::int64_t tokens, int per_block, const cpu::AttentionShape& s) {
+dim3 blocks_over(std::int64_t tokens, int per_block, const AttentionShape& s) {
   return dim3(static_cast<unsigned>((tokens + per_block - 1) / per_block), static_cast<unsigned>(s.batch * s.heads));
 }
 
 }  // namespace
 
 template <typename T>
-void attention_forward(const T* qkv, T* out, float* lse, const cpu::AttentionShape& s, cudaStream_t stream) {
+void attention_forward(const T* qkv, T* out, float* lse, const AttentionShape& s, cudaStream_t stream) {
   const Dims dims = dims_of(s);
   if (s.batch * s.tokens == 0) return;
   launch(attention_forward_kernel<typename DeviceTypeOf<T>::type>, blocks_over(s.tokens, kQueryRows, s), kThreads,
          query_block_smem(static_cast<int>(dims.head_dim)), stream, device_ptr(qkv), device_ptr(out), lse, dims);
 }
 
-std::size_t attention_backward_workspace(const cpu::AttentionShape& s) {
+std::size_t attention_backward_workspace(const AttentionShape& s) {
   return static_cast<std::size_t>(s.batch * s.heads * s.tokens);
 }
 
 template <typename T>
 void attention_backward(const T* qkv, const T* out, const float* lse, const T* dout, T* dqkv, float* workspace,
-                        const cpu::AttentionShape& s, cudaStream_t stream) {
+                        const AttentionShape& s, cudaStream_t stream) {
   using D = typename DeviceTypeOf<T>::type;
   const Dims dims = dims_of(s);
   const std::int64_t rows = s.batch * s.tokens * s.heads;
@@ -290,9 +290,9 @@ void attention_backward(const T* qkv, const T* out, const float* lse, const T* d
 }
 
 #define VIT_INSTANTIATE(T)                                                                                         \
-  template void attention_forward<T>(const T*, T*, float*, const cpu::AttentionShape&, cudaStream_t);              \
+  template void attention_forward<T>(const T*, T*, float*, const AttentionShape&, cudaStream_t);              \
   template void attention_backward<T>(const T*, const T*, const float*, const T*, T*, float*,                      \
-                                      const cpu::AttentionShape&, cudaStream_t);
+                                      const AttentionShape&, cudaStream_t);
 VIT_INSTANTIATE(float)
 VIT_INSTANTIATE(bfloat16)
 #undef VIT_INSTANTIATE

@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "kernels/cpu/attention.h"
+#include "kernels/kernel_args.h"
 #include "runtime/cuda/cuda_api.h"
 #include "vitcuda/runtime/dtype.h"
 
@@ -15,14 +15,14 @@ namespace vit::cuda {
 
 // out [B, N, D]; lse [B, H, N] (float32) for the backward.
 template <typename T>
-void attention_forward(const T* qkv, T* out, float* lse, const cpu::AttentionShape& s, cudaStream_t stream);
+void attention_forward(const T* qkv, T* out, float* lse, const AttentionShape& s, cudaStream_t stream);
 
 // Floats of scratch memory attention_backward needs (rowsum(dO * O) per score row).
-std::size_t attention_backward_workspace(const cpu::AttentionShape& s);
+std::size_t attention_backward_workspace(const AttentionShape& s);
 
 // dqkv [B, N, 3D] overwritten, from the forward's inputs, output and lse and the output gradient.
 template <typename T>
 void attention_backward(const T* qkv, const T* out, const float* lse, const T* dout, T* dqkv, float* workspace,
-                        const cpu::AttentionShape& s, cudaStream_t stream);
+                        const AttentionShape& s, cudaStream_t stream);
 
 }  // namespace vit::cuda

@@ -15,7 +15,7 @@ namespace {
 
 __device__ __forceinline__ float scale_of(const float* grad_scale) { return grad_scale != nullptr ? *grad_scale : 1.0f; }
 
-__global__ void adamw_kernel(TensorBatch<4> batch, cpu::AdamWStep s, const float* __restrict__ grad_scale) {
+__global__ void adamw_kernel(TensorBatch<4> batch, AdamWStep s, const float* __restrict__ grad_scale) {
   const ChunkRange chunk = my_chunk(batch);
   float* __restrict__ param = static_cast<float*>(batch.pointer[0][chunk.tensor]);
   const float* __restrict__ grad = static_cast<const float*>(batch.pointer[1][chunk.tensor]);
@@ -32,7 +32,7 @@ __global__ void adamw_kernel(TensorBatch<4> batch, cpu::AdamWStep s, const float
   }
 }
 
-__global__ void sgd_kernel(TensorBatch<3> batch, cpu::SgdStep s, const float* __restrict__ grad_scale) {
+__global__ void sgd_kernel(TensorBatch<3> batch, SgdStep s, const float* __restrict__ grad_scale) {
   const ChunkRange chunk = my_chunk(batch);
   float* __restrict__ param = static_cast<float*>(batch.pointer[0][chunk.tensor]);
   const float* __restrict__ grad = static_cast<const float*>(batch.pointer[1][chunk.tensor]);
@@ -70,7 +70,7 @@ __global__ void finish_norm_kernel(const float* __restrict__ sum_squares, float 
 
 }  // namespace
 
-void adamw_update(const std::vector<AdamWTensor>& tensors, const cpu::AdamWStep& step, const float* grad_scale,
+void adamw_update(const std::vector<AdamWTensor>& tensors, const AdamWStep& step, const float* grad_scale,
                   cudaStream_t stream) {
   for_each_batch<4>(
       tensors,
@@ -83,7 +83,7 @@ void adamw_update(const std::vector<AdamWTensor>& tensors, const cpu::AdamWStep&
       });
 }
 
-void sgd_update(const std::vector<SgdTensor>& tensors, const cpu::SgdStep& step, const float* grad_scale,
+void sgd_update(const std::vector<SgdTensor>& tensors, const SgdStep& step, const float* grad_scale,
                 cudaStream_t stream) {
   for_each_batch<3>(
       tensors,

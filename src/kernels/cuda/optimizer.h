@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "kernels/cpu/optimizer.h"
+#include "kernels/kernel_args.h"
 #include "runtime/cuda/cuda_api.h"
 
 namespace vit::cuda {
@@ -28,9 +28,9 @@ struct SgdTensor {
 
 // The CPU formulas (cpu::adamw_update / cpu::sgd_update) with every gradient first multiplied by
 // *grad_scale (a device scalar, e.g. from grad_norm; null: 1).
-void adamw_update(const std::vector<AdamWTensor>& tensors, const cpu::AdamWStep& step, const float* grad_scale,
+void adamw_update(const std::vector<AdamWTensor>& tensors, const AdamWStep& step, const float* grad_scale,
                   cudaStream_t stream);
-void sgd_update(const std::vector<SgdTensor>& tensors, const cpu::SgdStep& step, const float* grad_scale,
+void sgd_update(const std::vector<SgdTensor>& tensors, const SgdStep& step, const float* grad_scale,
                 cudaStream_t stream);
 
 struct GradTensor {

@@ -20,7 +20,7 @@ struct PixelOf {
   std::int64_t offset;
   std::int64_t channel;
 };
-__device__ __forceinline__ PixelOf pixel_of(std::int64_t index, const cpu::PatchGeometry& g) {
+__device__ __forceinline__ PixelOf pixel_of(std::int64_t index, const PatchGeometry& g) {
   const std::int64_t p = g.patch, features = g.channels * p * p, grid_w = g.width / p;
   const std::int64_t patches = (g.height / p) * grid_w;
   const std::int64_t row = index / features, f = index - row * features;
@@ -31,7 +31,7 @@ __device__ __forceinline__ PixelOf pixel_of(std::int64_t index, const cpu::Patch
 }
 
 template <typename In, typename Out>
-__global__ void im2col_forward_kernel(const In* __restrict__ images, Out* __restrict__ cols, cpu::PatchGeometry g,
+__global__ void im2col_forward_kernel(const In* __restrict__ images, Out* __restrict__ cols, PatchGeometry g,
                                       const float* __restrict__ scale, const float* __restrict__ shift,
                                       std::int64_t n) {
   for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
@@ -44,7 +44,7 @@ __global__ void im2col_forward_kernel(const In* __restrict__ images, Out* __rest
 }
 
 template <typename T>
-__global__ void im2col_backward_kernel(const T* __restrict__ dcols, float* __restrict__ dimages, cpu::PatchGeometry g,
+__global__ void im2col_backward_kernel(const T* __restrict__ dcols, float* __restrict__ dimages, PatchGeometry g,
                                        std::int64_t n) {
   for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
        i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
@@ -52,7 +52,7 @@ __global__ void im2col_backward_kernel(const T* __restrict__ dcols, float* __res
   }
 }
 
-void check_geometry(const cpu::PatchGeometry& g) {
+void check_geometry(const PatchGeometry& g) {
   VIT_CHECK(g.patch > 0 && g.height % g.patch == 0 && g.width % g.patch == 0, "patch_im2col: images ", g.height,
             "x", g.width, " are not a whole number of ", g.patch, "-pixel patches.");
 }
@@ -60,7 +60,7 @@ void check_geometry(const cpu::PatchGeometry& g) {
 }  // namespace
 
 template <typename In, typename Out>
-void patch_im2col_forward(const In* images, Out* cols, const cpu::PatchGeometry& g, const float* scale,
+void patch_im2col_forward(const In* images, Out* cols, const PatchGeometry& g, const float* scale,
                           const float* shift, cudaStream_t stream) {
   check_geometry(g);
   VIT_CHECK((scale == nullptr) == (shift == nullptr), "patch_im2col: give both scale and shift, or neither.");
@@ -71,7 +71,7 @@ void patch_im2col_forward(const In* images, Out* cols, const cpu::PatchGeometry&
 }
 
 template <typename T>
-void patch_im2col_backward(const T* dcols, float* dimages, const cpu::PatchGeometry& g, cudaStream_t stream) {
+void patch_im2col_backward(const T* dcols, float* dimages, const PatchGeometry& g, cudaStream_t stream) {
   check_geometry(g);
   const std::int64_t n = g.batch * g.patches() * g.patch_features();
   if (n == 0) return;
@@ -80,14 +80,14 @@ void patch_im2col_backward(const T* dcols, float* dimages, const cpu::PatchGeome
 }
 
 #define VIT_INSTANTIATE_FORWARD(In, Out)                                                                      \
-  template void patch_im2col_forward<In, Out>(const In*, Out*, const cpu::PatchGeometry&, const float*,       \
+  template void patch_im2col_forward<In, Out>(const In*, Out*, const PatchGeometry&, const float*,       \
                                               const float*, cudaStream_t);
 VIT_INSTANTIATE_FORWARD(float, float)
 VIT_INSTANTIATE_FORWARD(float, bfloat16)
 VIT_INSTANTIATE_FORWARD(std::uint8_t, float)
 VIT_INSTANTIATE_FORWARD(std::uint8_t, bfloat16)
 #undef VIT_INSTANTIATE_FORWARD
-template void patch_im2col_backward<float>(const float*, float*, const cpu::PatchGeometry&, cudaStream_t);
-template void patch_im2col_backward<bfloat16>(const bfloat16*, float*, const cpu::PatchGeometry&, cudaStream_t);
+template void patch_im2col_backward<float>(const float*, float*, const PatchGeometry&, cudaStream_t);
+template void patch_im2col_backward<bfloat16>(const bfloat16*, float*, const PatchGeometry&, cudaStream_t);
 
 }  // namespace vit::cuda

@@ -4,7 +4,7 @@
 // which a matrix product with the conv weight [D, C*P*P] turns into patch embeddings.
 #include <cstdint>
 
-#include "kernels/cpu/patch_embed.h"
+#include "kernels/kernel_args.h"
 #include "runtime/cuda/cuda_api.h"
 #include "vitcuda/runtime/dtype.h"
 
@@ -14,11 +14,11 @@ namespace vit::cuda {
 // when scale/shift (device arrays of C floats) are given, e.g. uint8 normalisation
 // ((v/255 - mean) / std); null: unchanged.
 template <typename In, typename Out>
-void patch_im2col_forward(const In* images, Out* cols, const cpu::PatchGeometry& g, const float* scale,
+void patch_im2col_forward(const In* images, Out* cols, const PatchGeometry& g, const float* scale,
                           const float* shift, cudaStream_t stream);
 
 // The inverse scatter (patches do not overlap): dcols -> dimages (float32), every pixel written.
 template <typename T>
-void patch_im2col_backward(const T* dcols, float* dimages, const cpu::PatchGeometry& g, cudaStream_t stream);
+void patch_im2col_backward(const T* dcols, float* dimages, const PatchGeometry& g, cudaStream_t stream);
 
 }  // namespace vit::cuda

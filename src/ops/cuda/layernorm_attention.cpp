@@ -38,7 +38,7 @@ void layernorm_backward(const Tensor& x, const Tensor& gamma, const Tensor& mean
   });
 }
 
-void attention_forward(const Tensor& qkv, const Tensor& out, const Tensor& lse, const cpu::AttentionShape& s) {
+void attention_forward(const Tensor& qkv, const Tensor& out, const Tensor& lse, const AttentionShape& s) {
   with_storage_type(qkv.dtype(), [&](auto tag) {
     using T = decltype(tag);
     cuda::attention_forward<T>(qkv.data<T>(), out.data<T>(), lse.data<float>(), s, compute_stream());
@@ -46,7 +46,7 @@ void attention_forward(const Tensor& qkv, const Tensor& out, const Tensor& lse, 
 }
 
 void attention_backward(const Tensor& qkv, const Tensor& out, const Tensor& lse, const Tensor& dout,
-                        const Tensor& dqkv, const cpu::AttentionShape& s) {
+                        const Tensor& dqkv, const AttentionShape& s) {
   const Tensor workspace = Tensor::empty({static_cast<std::int64_t>(cuda::attention_backward_workspace(s))},
                                          DType::f32, qkv.device());
   with_storage_type(qkv.dtype(), [&](auto tag) {

@@ -32,14 +32,14 @@ void linear_backward(const Tensor& x, const Tensor& w, const Tensor& dy, const T
   });
 }
 
-void patch_im2col_forward(const Tensor& images, const Tensor& cols, const cpu::PatchGeometry& g) {
+void patch_im2col_forward(const Tensor& images, const Tensor& cols, const PatchGeometry& g) {
   with_storage_type(cols.dtype(), [&](auto tag) {
     using T = decltype(tag);
     cuda::patch_im2col_forward<float, T>(images.data<float>(), cols.data<T>(), g, nullptr, nullptr, compute_stream());
   });
 }
 
-void patch_im2col_backward(const Tensor& dcols, const Tensor& dimages, const cpu::PatchGeometry& g) {
+void patch_im2col_backward(const Tensor& dcols, const Tensor& dimages, const PatchGeometry& g) {
   with_storage_type(dcols.dtype(), [&](auto tag) {
     using T = decltype(tag);
     cuda::patch_im2col_backward<T>(dcols.data<T>(), dimages.data<float>(), g, compute_stream());

@@ -7,8 +7,7 @@
 // something else for its backward (attention's log-sum-exp) the signature says so.
 #include <cstdint>
 
-#include "kernels/cpu/attention.h"
-#include "kernels/cpu/patch_embed.h"
+#include "kernels/kernel_args.h"
 #include "runtime/cuda_backend.h"
 #include "vitcuda/runtime/tensor.h"
 
@@ -23,8 +22,8 @@ VIT_CUDA_FN(void linear_forward(const Tensor& x, const Tensor& w, const Tensor& 
 VIT_CUDA_FN(void linear_backward(const Tensor& x, const Tensor& w, const Tensor& dy, const Tensor& dx,
                                  const Tensor& dw, const Tensor& db, std::int64_t rows, std::int64_t in,
                                  std::int64_t out))
-VIT_CUDA_FN(void patch_im2col_forward(const Tensor& images, const Tensor& cols, const cpu::PatchGeometry& g))
-VIT_CUDA_FN(void patch_im2col_backward(const Tensor& dcols, const Tensor& dimages, const cpu::PatchGeometry& g))
+VIT_CUDA_FN(void patch_im2col_forward(const Tensor& images, const Tensor& cols, const PatchGeometry& g))
+VIT_CUDA_FN(void patch_im2col_backward(const Tensor& dcols, const Tensor& dimages, const PatchGeometry& g))
 
 // tokens.cpp
 VIT_CUDA_FN(void concat_class_token_forward(const Tensor& cls, const Tensor& tokens, const Tensor& out))
@@ -53,9 +52,9 @@ VIT_CUDA_FN(void layernorm_backward(const Tensor& x, const Tensor& gamma, const 
 
 // (its backward needs qkv, out and lse).
 VIT_CUDA_FN(void attention_forward(const Tensor& qkv, const Tensor& out, const Tensor& lse,
-                                   const cpu::AttentionShape& s))
+                                   const AttentionShape& s))
 VIT_CUDA_FN(void attention_backward(const Tensor& qkv, const Tensor& out, const Tensor& lse, const Tensor& dout,
-                                    const Tensor& dqkv, const cpu::AttentionShape& s))
+                                    const Tensor& dqkv, const AttentionShape& s))
 
 // loss.cpp (with mean): the scalars stay on the device.
 VIT_CUDA_FN(void cross_entropy_forward(const Tensor& logits, const Tensor& labels, float smoothing,

@@ -8,13 +8,13 @@ namespace vit::optim::cuda_updates {
 
 using cuda::compute_stream;
 
-void adamw_update(const std::vector<DeviceParam>& params, const cpu::AdamWStep& step) {
+void adamw_update(const std::vector<DeviceParam>& params, const AdamWStep& step) {
   std::vector<cuda::AdamWTensor> tensors;
   for (const DeviceParam& p : params) tensors.push_back({p.param, p.grad, p.slot0, p.slot1, p.size});
   cuda::adamw_update(tensors, step, nullptr, compute_stream());
 }
 
-void sgd_update(const std::vector<DeviceParam>& params, const cpu::SgdStep& step) {
+void sgd_update(const std::vector<DeviceParam>& params, const SgdStep& step) {
   std::vector<cuda::SgdTensor> tensors;
   for (const DeviceParam& p : params) tensors.push_back({p.param, p.grad, p.slot0, p.size});
   cuda::sgd_update(tensors, step, nullptr, compute_stream());
