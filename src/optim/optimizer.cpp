@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "kernels/cpu/optimizer.h"
-#include "optim/cuda_updates.h"
+#include "optim/cuda/updates.h"
 
 namespace vit::optim {
 

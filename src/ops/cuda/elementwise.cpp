@@ -1,9 +1,10 @@
-// CUDA paths of add, gelu, tanh, dropout and drop_path, for f32 or bf16 tensors (the dtype of
-// the first argument picks the kernel). GELU runs the fused bias+GELU kernel without a bias, over
-// the tensor as [numel / last dim, last dim].
+// CUDA paths of add, gelu and tanh, for f32 or bf16 tensors (the dtype of the first argument picks
+// the kernel). GELU runs the fused bias+GELU kernel without a bias, over the tensor as
+// [numel / last dim, last dim].
 #include "kernels/cuda/elementwise.h"
 
-#include "kernels/cuda/dropout.h"
+#include <algorithm>
+
 #include "ops/cuda/ops_cuda.h"
 #include "ops/cuda/storage_type.h"
 #include "runtime/cuda/compute_stream.h"
@@ -60,28 +61,6 @@ void tanh_backward(const Tensor& y, const Tensor& dy, const Tensor& dx) {
   with_storage_type(y.dtype(), [&](auto tag) {
     using T = decltype(tag);
     cuda::tanh_backward<T>(y.data<T>(), dy.data<T>(), dx.data<T>(), y.numel(), compute_stream());
-  });
-}
-
-void dropout_forward(const Tensor& x, const Tensor& y, float p, std::uint64_t seed) {
-  with_storage_type(x.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    cuda::dropout_forward<T>(x.data<T>(), y.data<T>(), x.numel(), p, seed, compute_stream());
-  });
-}
-
-void dropout_backward(const Tensor& dy, const Tensor& dx, float p, std::uint64_t seed) {
-  with_storage_type(dy.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    cuda::dropout_backward<T>(dy.data<T>(), dx.data<T>(), dy.numel(), p, seed, compute_stream());
-  });
-}
-
-void drop_path_forward(const Tensor& x, const Tensor& y, float p, std::uint64_t seed) {
-  const std::int64_t rows = x.size(0), row_size = x.numel() / std::max<std::int64_t>(rows, 1);
-  with_storage_type(x.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    cuda::drop_path_forward<T>(x.data<T>(), y.data<T>(), rows, row_size, p, seed, compute_stream());
   });
 }
 

@@ -1,9 +1,7 @@
-// CUDA paths of linear and patch_embed: the gemm-backed linear kernels and the im2col kernels.
-// x, w, y, dy, dx and the columns share one dtype (f32 or bf16); bias and the parameter gradients
-// dw, db are f32, and so are images and their gradient.
+// CUDA path of linear: the gemm-backed kernels. x, w, y, dy and dx share one dtype (f32 or bf16);
+// the bias and the parameter gradients dw, db are f32.
 #include "kernels/cuda/linear.h"
 
-#include "kernels/cuda/patch_embed.h"
 #include "ops/cuda/ops_cuda.h"
 #include "ops/cuda/storage_type.h"
 #include "ops/op_checks.h"
@@ -29,20 +27,6 @@ void linear_backward(const Tensor& x, const Tensor& w, const Tensor& dy, const T
     using T = decltype(tag);
     cuda::linear_backward<T>(x.data<T>(), w.data<T>(), dy.data<T>(), data_or_null<T>(dx), data_or_null(dw),
                              data_or_null(db), rows, in, out, compute_stream());
-  });
-}
-
-void patch_im2col_forward(const Tensor& images, const Tensor& cols, const PatchGeometry& g) {
-  with_storage_type(cols.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    cuda::patch_im2col_forward<float, T>(images.data<float>(), cols.data<T>(), g, nullptr, nullptr, compute_stream());
-  });
-}
-
-void patch_im2col_backward(const Tensor& dcols, const Tensor& dimages, const PatchGeometry& g) {
-  with_storage_type(dcols.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    cuda::patch_im2col_backward<T>(dcols.data<T>(), dimages.data<float>(), g, compute_stream());
   });
 }
 

@@ -1,10 +1,8 @@
-// CUDA paths of cross_entropy (f32 or bf16 logits, f32 loss) and mean (f32): the scalars stay on
-// the device. The cross-entropy backward kernel takes dloss as a host float, so it reads the
-// (one-element) upstream gradient back: the only host synchronisation of a step, to remove with a
-// device-scalar kernel argument.
+// CUDA path of cross_entropy (f32 or bf16 logits, f32 loss): the loss stays on the device. The
+// backward kernel takes dloss as a host float, so it reads the (one-element) upstream gradient
+// back: the only host synchronisation of a step, to remove with a device-scalar kernel argument.
 #include "kernels/cuda/loss.h"
 
-#include "kernels/cuda/reduce.h"
 #include "ops/cuda/ops_cuda.h"
 #include "ops/cuda/storage_type.h"
 #include "runtime/cuda/compute_stream.h"
@@ -29,14 +27,6 @@ void cross_entropy_backward(const Tensor& logits, const Tensor& labels, const Te
     cuda::cross_entropy_backward<T>(logits.data<T>(), labels.data<std::int32_t>(), upstream, dlogits.data<T>(),
                                     logits.size(0), logits.size(1), smoothing, compute_stream());
   });
-}
-
-void mean_forward(const Tensor& x, const Tensor& out) {
-  cuda::mean_forward(x.data<float>(), out.data<float>(), x.numel(), compute_stream());
-}
-
-void mean_backward(const Tensor& dout, const Tensor& dx) {
-  cuda::mean_backward(dout.data<float>(), dx.data<float>(), dx.numel(), compute_stream());
 }
 
 }  // namespace vit::cuda_ops

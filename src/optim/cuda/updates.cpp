@@ -1,4 +1,4 @@
-#include "optim/cuda_updates.h"
+#include "optim/cuda/updates.h"
 
 #include "kernels/cuda/optimizer.h"
 #include "kernels/cuda/reduce.h"

@@ -1,9 +1,7 @@
-// CUDA paths of layer_norm and attention, for f32 or bf16 activations (gamma, beta, mean, rstd
-// and lse stay f32); their backward kernels need scratch memory, taken from the caching allocator
-// as a cuda tensor for the duration of the call.
-#include "kernels/cuda/attention.h"
-
+// CUDA path of layer_norm, for f32 or bf16 activations (gamma, beta, mean and rstd stay f32); the
+// backward kernel's scratch memory is a cuda tensor from the caching allocator, for the call.
 #include "kernels/cuda/layernorm.h"
+
 #include "ops/cuda/ops_cuda.h"
 #include "ops/cuda/storage_type.h"
 #include "ops/op_checks.h"
@@ -35,24 +33,6 @@ void layernorm_backward(const Tensor& x, const Tensor& gamma, const Tensor& mean
     cuda::layernorm_backward<T>(x.data<T>(), gamma.data<float>(), mean.data<float>(), rstd.data<float>(),
                                 dy.data<T>(), data_or_null<T>(dx), data_or_null(dgamma), data_or_null(dbeta), rows,
                                 dim, workspace.data<float>(), compute_stream());
-  });
-}
-
-void attention_forward(const Tensor& qkv, const Tensor& out, const Tensor& lse, const AttentionShape& s) {
-  with_storage_type(qkv.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    cuda::attention_forward<T>(qkv.data<T>(), out.data<T>(), lse.data<float>(), s, compute_stream());
-  });
-}
-
-void attention_backward(const Tensor& qkv, const Tensor& out, const Tensor& lse, const Tensor& dout,
-                        const Tensor& dqkv, const AttentionShape& s) {
-  const Tensor workspace = Tensor::empty({static_cast<std::int64_t>(cuda::attention_backward_workspace(s))},
-                                         DType::f32, qkv.device());
-  with_storage_type(qkv.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    cuda::attention_backward<T>(qkv.data<T>(), out.data<T>(), lse.data<float>(), dout.data<T>(), dqkv.data<T>(),
-                                workspace.data<float>(), s, compute_stream());
   });
 }
 
