@@ -1,17 +1,17 @@
-// Finite-difference check of every op's backward: for L = sum(out * grad_out), the analytic
+// Finite-difference check of the backward of every op of the registry (op_registry.h): for L = sum(out * grad_out), the analytic
 // dL/dx from the tape must match (L(x + h) - L(x - h)) / 2h at sampled elements of each input.
 #include <catch2/catch.hpp>
 
 #include <cmath>
 
-#include "op_cases.h"
+#include "op_registry.h"
 
 using namespace vit;
 using namespace vit::testing;
 
 namespace {
 
-double weighted_sum(const OpCase& op, const OpInputs& inputs, const Tensor& weights) {
+double weighted_sum(const OpCase& op, const OpArgs& inputs, const Tensor& weights) {
   NoGradGuard no_grad;
   Tape tape;
   const std::vector<float> out = op.run(inputs, tape).to_vector(), w = weights.to_vector();
@@ -25,15 +25,17 @@ double weighted_sum(const OpCase& op, const OpInputs& inputs, const Tensor& weig
 TEST_CASE("op gradients match finite differences", "[ops][gradcheck]") {
   constexpr int kSamplesPerInput = 16;
   constexpr float kStep = 1e-2f;
-  for (const OpCase& op : op_cases()) {
+  for (const OpCase& op : op_registry()) {
     DYNAMIC_SECTION(op.name) {
-      const SafetensorsFile golden = load_golden(op.name);
-      const OpInputs inputs = golden_inputs(golden);
+      const SafetensorsFile golden = load_golden(op);
+      const OpArgs inputs = golden_args(op, golden);
       const Tensor weights = golden.at("grad_out");
       Tape tape;
       tape.backward(op.run(inputs, tape), weights);
 
-      for (const auto& [name, input] : inputs.tensors) {
+      for (std::size_t k = 0; k < op.inputs.size(); ++k) {
+        const Tensor& input = inputs[k];
+        const std::string& name = op.inputs[k];
         if (!input.requires_grad()) continue;
         const std::vector<float> analytic = input.grad().to_vector();
         const std::int64_t n = input.numel();

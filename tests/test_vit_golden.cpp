@@ -4,7 +4,7 @@
 #include <filesystem>
 
 #include "model_golden.h"
-#include "op_cases.h"
+#include "op_registry.h"
 
 using namespace vit;
 using namespace vit::testing;

@@ -1,13 +1,15 @@
-// Every op of the ViT on cuda against the cpu backend: forward output and the gradient of every
-// input, on random odd-sized inputs, through the public ops (checks, dispatch, tape). Normwise
-// tolerance 1e-5 (float32; the matrix products sum in another order than OpenBLAS); dropout and
-// drop-path masks are bit-identical (the same Philox stream). Also: device-mismatch errors.
+// Every op of the registry (tests/op_registry.h) on cuda against the cpu backend: forward output
+// and the gradient of every input, on random odd-sized inputs, through the public ops (checks,
+// dispatch, tape). Normwise tolerance 1e-5 (float32; the matrix products sum in another order than
+// oneDNN); dropout and drop-path masks are bit-identical (the same Philox stream). Also:
+// device-mismatch errors.
 #include <catch2/catch.hpp>
 
 #include <string>
 
 #include "kernel_check.h"
 #include "op_compare.h"
+#include "op_registry.h"
 #include "vitcuda/ops.h"
 
 using namespace vit;
@@ -15,57 +17,27 @@ using namespace vit::cuda::testing;
 
 namespace {
 
-struct OpCase {
-  std::string name;
-  OpFn op;
-  std::vector<Tensor> inputs;
-  double tolerance = 1e-5;
-};
-
-std::vector<OpCase> op_cases() {
-  const Tensor x = random_tensor({3, 5, 7}, 1);
-  Tensor labels = Tensor::from_int32({2, 0, 6, 3, 1}, {5});
-  std::vector<float> gamma = random_normal(37, 9, 0.2f);
-  for (float& g : gamma) g += 1.0f;
-  return {
-      {"linear", [](auto& in, Tape& t) { return linear(in[0], in[1], in[2], t); },
-       {x, random_tensor({11, 7}, 2, 0.3f), random_tensor({11}, 3)}},
-      {"linear without bias", [](auto& in, Tape& t) { return linear(in[0], in[1], Tensor(), t); },
-       {x, random_tensor({11, 7}, 2, 0.3f)}},
-      {"patch_embed", [](auto& in, Tape& t) { return patch_embed(in[0], in[1], in[2], t); },
-       {random_tensor({2, 3, 6, 9}, 4), random_tensor({5, 3, 3, 3}, 5, 0.2f), random_tensor({5}, 6)}},
-      {"concat_class_token", [](auto& in, Tape& t) { return concat_class_token(in[0], in[1], t); },
-       {random_tensor({1, 1, 7}, 7), x}},
-      {"select_token", [](auto& in, Tape& t) { return select_token(in[0], 2, t); }, {x}},
-      {"mean_tokens", [](auto& in, Tape& t) { return mean_tokens(in[0], 1, t); }, {x}},
-      {"add", [](auto& in, Tape& t) { return add(in[0], in[1], t); }, {x, random_tensor({3, 5, 7}, 8)}},
-      {"add broadcast", [](auto& in, Tape& t) { return add(in[0], in[1], t); }, {x, random_tensor({1, 5, 7}, 8)}},
-      {"layer_norm", [](auto& in, Tape& t) { return layer_norm(in[0], in[1], in[2], 1e-6f, t); },
-       {random_tensor({3, 5, 37}, 10, 2.0f), Tensor::from_vector(gamma, {37}), random_tensor({37}, 11)}},
-      {"gelu", [](auto& in, Tape& t) { return gelu(in[0], t); }, {x}},
-      {"tanh", [](auto& in, Tape& t) { return vit::tanh(in[0], t); }, {x}},
-      {"attention", [](auto& in, Tape& t) { return attention(in[0], 3, t); }, {random_tensor({2, 5, 36}, 12)}},
-      {"dropout", [](auto& in, Tape& t) { return dropout(in[0], 0.3f, 7, t); }, {x}, 0.0},
-      {"drop_path", [](auto& in, Tape& t) { return drop_path(in[0], 0.4f, 9, t); }, {random_tensor({5, 3, 7}, 13)}, 0.0},
-      {"cross_entropy", [](auto& in, Tape& t) { return cross_entropy(in[0], in[1], 0.1f, t); },
-       {random_tensor({5, 7}, 14, 2.0f), labels}},
-      {"mean", [](auto& in, Tape& t) { return mean(in[0], t); }, {x}},
+// A registry case as run_op takes it: the tensors change per device, the numbers stay.
+OpFn on_tensors(const vit::testing::OpCase& c, DType activation = DType::f32) {
+  return [&c, activation](const std::vector<Tensor>& inputs, Tape& tape) {
+    return c.run(vit::testing::OpArgs{inputs, c.numbers, activation}, tape);
   };
 }
 
 }  // namespace
 
-TEST_CASE("cuda ops: forward and backward of every ViT op match the cpu backend", "[cuda][ops]") {
-  for (const OpCase& c : op_cases()) {
+TEST_CASE("cuda ops: forward and backward of every op of the registry match the cpu backend", "[cuda][ops]") {
+  for (const vit::testing::OpCase& c : vit::testing::op_registry()) {
     INFO("op " << c.name);
-    const OpResult want = run_op(c.op, c.inputs, 100, Device::cpu());
-    const OpResult got = run_op(c.op, c.inputs, 100, Device::cuda());
-    CHECK(normwise_error(got.output, want.output) <= c.tolerance);
+    const std::vector<Tensor> inputs = c.random(random_tensor);
+    const OpResult want = run_op(on_tensors(c), inputs, 100, Device::cpu());
+    const OpResult got = run_op(on_tensors(c), inputs, 100, Device::cuda());
+    CHECK(normwise_error(got.output, want.output) <= c.cuda_tolerance);
     REQUIRE(got.grads.size() == want.grads.size());
     for (std::size_t i = 0; i < want.grads.size(); ++i) {
-      INFO("gradient of input " << i);
+      INFO("gradient of " << c.inputs[i]);
       CHECK(got.grads[i].size() == want.grads[i].size());
-      if (!want.grads[i].empty()) CHECK(normwise_error(got.grads[i], want.grads[i]) <= c.tolerance);
+      if (!want.grads[i].empty()) CHECK(normwise_error(got.grads[i], want.grads[i]) <= c.cuda_tolerance);
     }
   }
 }
