@@ -52,8 +52,8 @@ template <typename T>
 void dropout_forward(const T* x, T* y, std::int64_t n, float p, std::uint64_t seed, cudaStream_t stream) {
   VIT_CHECK(p >= 0.0f && p < 1.0f, "dropout: p must be in [0, 1), got ", p, ".");
   if (n == 0) return;
-  launch(dropout_kernel<typename DeviceTypeOf<T>::type>, grid_for((n + 3) / 4, kBlock), kBlock, 0, stream,
-         device_ptr(x), device_ptr(y), n, p, 1.0f / (1.0f - p), seed);
+  launch_grid_stride(dropout_kernel<typename DeviceTypeOf<T>::type>, (n + 3) / 4, stream,
+                     device_ptr(x), device_ptr(y), n, p, 1.0f / (1.0f - p), seed);
 }
 
 template <typename T>

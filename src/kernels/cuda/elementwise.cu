@@ -11,7 +11,6 @@ namespace vit::cuda {
 
 namespace {
 
-constexpr int kBlock = 256;
 constexpr float kInvSqrt2 = 0.70710678118654752f;
 constexpr float kInvSqrt2Pi = 0.39894228040143268f;
 
@@ -74,8 +73,8 @@ __global__ void tanh_backward_kernel(const T* __restrict__ y, const T* __restric
 template <typename T>
 void add_forward(const T* a, const T* b, T* out, std::int64_t n, std::int64_t b_count, cudaStream_t stream) {
   VIT_CHECK(b_count > 0 && n % b_count == 0, "add_forward: ", n, " elements do not broadcast ", b_count, ".");
-  launch(add_kernel<typename DeviceTypeOf<T>::type>, grid_for(n, kBlock), kBlock, 0, stream, device_ptr(a),
-         device_ptr(b), device_ptr(out), n, b_count);
+  launch_grid_stride(add_kernel<typename DeviceTypeOf<T>::type>, n, stream, device_ptr(a),
+                     device_ptr(b), device_ptr(out), n, b_count);
 }
 
 template <typename T>
@@ -93,8 +92,8 @@ void bias_gelu_forward(const T* x, const float* bias, T* y, std::int64_t rows, s
                        cudaStream_t stream) {
   const std::int64_t n = rows * cols;
   if (n == 0) return;
-  launch(bias_gelu_forward_kernel<typename DeviceTypeOf<T>::type>, grid_for(n, kBlock), kBlock, 0, stream,
-         device_ptr(x), bias, device_ptr(y), n, cols);
+  launch_grid_stride(bias_gelu_forward_kernel<typename DeviceTypeOf<T>::type>, n, stream,
+                     device_ptr(x), bias, device_ptr(y), n, cols);
 }
 
 template <typename T>
@@ -109,15 +108,15 @@ void bias_gelu_backward(const T* x, const float* bias, const T* dy, T* dx, float
 template <typename T>
 void tanh_forward(const T* x, T* y, std::int64_t n, cudaStream_t stream) {
   if (n == 0) return;
-  launch(tanh_forward_kernel<typename DeviceTypeOf<T>::type>, grid_for(n, kBlock), kBlock, 0, stream,
-         device_ptr(x), device_ptr(y), n);
+  launch_grid_stride(tanh_forward_kernel<typename DeviceTypeOf<T>::type>, n, stream,
+                     device_ptr(x), device_ptr(y), n);
 }
 
 template <typename T>
 void tanh_backward(const T* y, const T* dy, T* dx, std::int64_t n, cudaStream_t stream) {
   if (n == 0) return;
-  launch(tanh_backward_kernel<typename DeviceTypeOf<T>::type>, grid_for(n, kBlock), kBlock, 0, stream,
-         device_ptr(y), device_ptr(dy), device_ptr(dx), n);
+  launch_grid_stride(tanh_backward_kernel<typename DeviceTypeOf<T>::type>, n, stream,
+                     device_ptr(y), device_ptr(dy), device_ptr(dx), n);
 }
 
 #define VIT_INSTANTIATE(T)                                                                                    \

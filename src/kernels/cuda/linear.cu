@@ -12,8 +12,6 @@ namespace vit::cuda {
 
 namespace {
 
-constexpr int kBlock = 256;
-
 template <typename T>
 __global__ void broadcast_rows_kernel(const float* __restrict__ row, T* __restrict__ out, std::int64_t cols,
                                       std::int64_t total) {
@@ -64,8 +62,8 @@ void linear_forward(const T* x, const T* w, const float* b, T* y, std::int64_t r
     return;
   }
   if (b != nullptr) {
-    launch(broadcast_rows_kernel<typename DeviceTypeOf<T>::type>, grid_for(rows * out, kBlock), kBlock, 0, stream, b,
-           device_ptr(y), out, rows * out);
+    launch_grid_stride(broadcast_rows_kernel<typename DeviceTypeOf<T>::type>, rows * out, stream, b,
+                       device_ptr(y), out, rows * out);
   }
   gemm(false, true, rows, out, in, 1.0f, x, in, w, in, b != nullptr ? 1.0f : 0.0f, y, out, stream, backend);
 }

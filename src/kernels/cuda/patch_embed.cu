@@ -10,8 +10,6 @@ namespace vit::cuda {
 
 namespace {
 
-constexpr int kBlock = 256;
-
 __device__ __forceinline__ float pixel_value(float v) { return v; }
 __device__ __forceinline__ float pixel_value(std::uint8_t v) { return static_cast<float>(v); }
 
@@ -66,8 +64,8 @@ void patch_im2col_forward(const In* images, Out* cols, const PatchGeometry& g, c
   VIT_CHECK((scale == nullptr) == (shift == nullptr), "patch_im2col: give both scale and shift, or neither.");
   const std::int64_t n = g.batch * g.patches() * g.patch_features();
   if (n == 0) return;
-  launch(im2col_forward_kernel<In, typename DeviceTypeOf<Out>::type>, grid_for(n, kBlock), kBlock, 0, stream, images,
-         device_ptr(cols), g, scale, shift, n);
+  launch_grid_stride(im2col_forward_kernel<In, typename DeviceTypeOf<Out>::type>, n, stream, images,
+                     device_ptr(cols), g, scale, shift, n);
 }
 
 template <typename T>
@@ -75,8 +73,8 @@ void patch_im2col_backward(const T* dcols, float* dimages, const PatchGeometry& 
   check_geometry(g);
   const std::int64_t n = g.batch * g.patches() * g.patch_features();
   if (n == 0) return;
-  launch(im2col_backward_kernel<typename DeviceTypeOf<T>::type>, grid_for(n, kBlock), kBlock, 0, stream,
-         device_ptr(dcols), dimages, g, n);
+  launch_grid_stride(im2col_backward_kernel<typename DeviceTypeOf<T>::type>, n, stream,
+                     device_ptr(dcols), dimages, g, n);
 }
 
 #define VIT_INSTANTIATE_FORWARD(In, Out)                                                                      \

@@ -44,12 +44,12 @@ void mean_forward(const float* x, float* out, std::int64_t n, cudaStream_t strea
 
 void mean_backward(const float* dout, float* dx, std::int64_t n, cudaStream_t stream) {
   if (n == 0) return;
-  launch(mean_backward_kernel, grid_for(n, kBlock), kBlock, 0, stream, dout, dx, n);
+  launch_grid_stride(mean_backward_kernel, n, stream, dout, dx, n);
 }
 
 void scale_in_place(float* x, std::int64_t n, const float* factor, cudaStream_t stream) {
   if (n == 0) return;
-  launch(scale_kernel, grid_for(n, kBlock), kBlock, 0, stream, x, n, factor);
+  launch_grid_stride(scale_kernel, n, stream, x, n, factor);
 }
 
 }  // namespace vit::cuda

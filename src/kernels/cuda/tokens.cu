@@ -17,8 +17,6 @@ namespace vit::cuda {
 
 namespace {
 
-constexpr int kBlock = 256;
-
 template <typename T>
 __global__ void class_pos_forward_kernel(const T* __restrict__ tokens, const float* __restrict__ cls,
                                          const float* __restrict__ pos, T* __restrict__ out, std::int64_t n,
@@ -116,8 +114,8 @@ void mean_tokens_forward(const T* x, T* out, std::int64_t batch, std::int64_t n,
                          std::int64_t first, cudaStream_t stream) {
   const std::int64_t total = batch * dim;
   if (total == 0) return;
-  launch(mean_tokens_forward_kernel<typename DeviceTypeOf<T>::type>, grid_for(total, kBlock), kBlock, 0, stream,
-         device_ptr(x), device_ptr(out), n, dim, first, total);
+  launch_grid_stride(mean_tokens_forward_kernel<typename DeviceTypeOf<T>::type>, total, stream,
+                     device_ptr(x), device_ptr(out), n, dim, first, total);
 }
 
 template <typename T>
@@ -125,8 +123,8 @@ void mean_tokens_backward(const T* dout, T* dx, std::int64_t batch, std::int64_t
                           std::int64_t first, cudaStream_t stream) {
   const std::int64_t total = batch * n * dim;
   if (total == 0) return;
-  launch(mean_tokens_backward_kernel<typename DeviceTypeOf<T>::type>, grid_for(total, kBlock), kBlock, 0, stream,
-         device_ptr(dout), device_ptr(dx), n, dim, first, total);
+  launch_grid_stride(mean_tokens_backward_kernel<typename DeviceTypeOf<T>::type>, total, stream,
+                     device_ptr(dout), device_ptr(dx), n, dim, first, total);
 }
 
 template <typename T>
@@ -134,8 +132,8 @@ void concat_class_token_forward(const T* cls, const T* tokens, T* out, std::int6
                                 std::int64_t dim, cudaStream_t stream) {
   const std::int64_t total = batch * (n + 1) * dim;
   if (total == 0) return;
-  launch(concat_forward_kernel<typename DeviceTypeOf<T>::type>, grid_for(total, kBlock), kBlock, 0, stream,
-         device_ptr(cls), device_ptr(tokens), device_ptr(out), n, dim, total);
+  launch_grid_stride(concat_forward_kernel<typename DeviceTypeOf<T>::type>, total, stream,
+                     device_ptr(cls), device_ptr(tokens), device_ptr(out), n, dim, total);
 }
 
 template <typename T>
@@ -143,12 +141,12 @@ void concat_class_token_backward(const T* dout, T* dcls, T* dtokens, std::int64_
                                  std::int64_t dim, cudaStream_t stream) {
   if (dtokens != nullptr && batch * n * dim > 0) {
     const std::int64_t total = batch * n * dim;
-    launch(dtokens_kernel<typename DeviceTypeOf<T>::type>, grid_for(total, kBlock), kBlock, 0, stream,
-           device_ptr(dout), device_ptr(dtokens), n, dim, total);
+    launch_grid_stride(dtokens_kernel<typename DeviceTypeOf<T>::type>, total, stream,
+                       device_ptr(dout), device_ptr(dtokens), n, dim, total);
   }
   if (dcls != nullptr && dim > 0) {
-    launch(class_token_grad_kernel<typename DeviceTypeOf<T>::type>, grid_for(dim, kBlock), kBlock, 0, stream,
-           device_ptr(dout), device_ptr(dcls), batch, n, dim);
+    launch_grid_stride(class_token_grad_kernel<typename DeviceTypeOf<T>::type>, dim, stream,
+                       device_ptr(dout), device_ptr(dcls), batch, n, dim);
   }
 }
 
@@ -157,8 +155,8 @@ void select_token_forward(const T* x, T* out, std::int64_t batch, std::int64_t n
                           std::int64_t index, cudaStream_t stream) {
   const std::int64_t total = batch * dim;
   if (total == 0) return;
-  launch(select_forward_kernel<typename DeviceTypeOf<T>::type>, grid_for(total, kBlock), kBlock, 0, stream,
-         device_ptr(x), device_ptr(out), n, dim, index, total);
+  launch_grid_stride(select_forward_kernel<typename DeviceTypeOf<T>::type>, total, stream,
+                     device_ptr(x), device_ptr(out), n, dim, index, total);
 }
 
 template <typename T>
@@ -166,8 +164,8 @@ void select_token_backward(const T* dout, T* dx, std::int64_t batch, std::int64_
                            std::int64_t index, cudaStream_t stream) {
   const std::int64_t total = batch * n * dim;
   if (total == 0) return;
-  launch(select_backward_kernel<typename DeviceTypeOf<T>::type>, grid_for(total, kBlock), kBlock, 0, stream,
-         device_ptr(dout), device_ptr(dx), n, dim, index, total);
+  launch_grid_stride(select_backward_kernel<typename DeviceTypeOf<T>::type>, total, stream,
+                     device_ptr(dout), device_ptr(dx), n, dim, index, total);
 }
 
 template <typename T>
@@ -175,8 +173,8 @@ void class_pos_embed_forward(const T* tokens, const float* cls, const float* pos
                              std::int64_t n, std::int64_t dim, cudaStream_t stream) {
   const std::int64_t total = batch * (n + 1) * dim;
   if (total == 0) return;
-  launch(class_pos_forward_kernel<typename DeviceTypeOf<T>::type>, grid_for(total, kBlock), kBlock, 0, stream,
-         device_ptr(tokens), cls, pos, device_ptr(out), n, dim, total);
+  launch_grid_stride(class_pos_forward_kernel<typename DeviceTypeOf<T>::type>, total, stream,
+                     device_ptr(tokens), cls, pos, device_ptr(out), n, dim, total);
 }
 
 template <typename T>
@@ -185,8 +183,8 @@ void class_pos_embed_backward(const T* dout, T* dtokens, float* dcls, float* dpo
   VIT_CHECK(dcls == nullptr || dpos != nullptr, "class_pos_embed_backward: dcls is computed from dpos.");
   if (dtokens != nullptr && batch * n * dim > 0) {
     const std::int64_t total = batch * n * dim;
-    launch(dtokens_kernel<typename DeviceTypeOf<T>::type>, grid_for(total, kBlock), kBlock, 0, stream,
-           device_ptr(dout), device_ptr(dtokens), n, dim, total);
+    launch_grid_stride(dtokens_kernel<typename DeviceTypeOf<T>::type>, total, stream,
+                       device_ptr(dout), device_ptr(dtokens), n, dim, total);
   }
   if (dpos != nullptr) {
     const std::int64_t sequence = (n + 1) * dim;

@@ -4,6 +4,7 @@
 // block reductions, and grid sizing.
 #include <cstdint>
 #include <type_traits>
+#include <utility>
 
 #include "runtime/cuda/launch.cuh"
 #include "vitcuda/runtime/dtype.h"
@@ -78,6 +79,14 @@ __device__ __forceinline__ std::int64_t grid_stride() { return static_cast<std::
 inline unsigned grid_for(std::int64_t n, int block, std::int64_t max_blocks = 65535) {
   const std::int64_t blocks = (n + block - 1) / block;
   return static_cast<unsigned>(blocks < 1 ? 1 : (blocks < max_blocks ? blocks : max_blocks));
+}
+
+// The usual launch of a grid-stride kernel over n elements: grid_for(n) blocks of 256 threads, no
+// dynamic shared memory.
+constexpr int kGridStrideBlock = 256;
+template <typename... Params, typename... Args>
+void launch_grid_stride(void (*kernel)(Params...), std::int64_t n, LaunchStream stream, Args&&... args) {
+  launch(kernel, grid_for(n, kGridStrideBlock), kGridStrideBlock, 0, stream, std::forward<Args>(args)...);
 }
 
 }  // namespace vit::cuda

@@ -8,8 +8,6 @@ namespace vit::cuda {
 
 namespace {
 
-constexpr int kBlock = 256;
-
 template <typename In, typename Out>
 __global__ void cast_kernel(const In* __restrict__ x, Out* __restrict__ y, std::int64_t n) {
   for (std::int64_t i = first_index(); i < n; i += grid_stride()) y[i] = from_float<Out>(to_float(x[i]));
@@ -25,8 +23,8 @@ __global__ void accumulate_kernel(T* __restrict__ sum, const T* __restrict__ add
 template <typename In, typename Out>
 void launch_cast(const In* x, Out* y, std::int64_t n, cudaStream_t stream) {
   if (n == 0) return;
-  launch(cast_kernel<typename DeviceTypeOf<In>::type, typename DeviceTypeOf<Out>::type>, grid_for(n, kBlock),
-         kBlock, 0, stream, device_ptr(x), device_ptr(y), n);
+  launch_grid_stride(cast_kernel<typename DeviceTypeOf<In>::type, typename DeviceTypeOf<Out>::type>, n, stream,
+                     device_ptr(x), device_ptr(y), n);
 }
 
 }  // namespace
@@ -37,8 +35,8 @@ void cast(const bfloat16* x, float* y, std::int64_t n, cudaStream_t stream) { la
 template <typename T>
 void accumulate(T* sum, const T* add, std::int64_t n, cudaStream_t stream) {
   if (n == 0) return;
-  launch(accumulate_kernel<typename DeviceTypeOf<T>::type>, grid_for(n, kBlock), kBlock, 0, stream, device_ptr(sum),
-         device_ptr(add), n);
+  launch_grid_stride(accumulate_kernel<typename DeviceTypeOf<T>::type>, n, stream, device_ptr(sum), device_ptr(add),
+                     n);
 }
 
 template void accumulate<float>(float*, const float*, std::int64_t, cudaStream_t);
