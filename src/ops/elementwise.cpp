@@ -1,7 +1,8 @@
 #include "vitcuda/ops/elementwise.h"
 
-#include "kernels/cpu/elementwise.h"
+#include "ops/cpu/ops_cpu.h"
 #include "ops/cuda/ops_cuda.h"
+#include "ops/dispatch.h"
 #include "ops/op_checks.h"
 
 namespace vit {
@@ -21,14 +22,9 @@ Tensor add(const Tensor& a, const Tensor& b, Tape& tape) {
             dtype_name(b.dtype()), " but a is ", dtype_name(a.dtype()),
             "; only a broadcast f32 b may meet bf16 activations.");
   Tensor out = Tensor::empty(a.shape(), a.dtype(), device);
-  const std::int64_t n = a.numel(), b_count = b.numel();
-  if (device.is_cuda()) {
-    cuda_ops::add_forward(a, detail::as_dtype(b, a.dtype()), out);
-  } else {
-    cpu::add_forward(a.data<float>(), b.data<float>(), out.data<float>(), n, b_count);
-  }
+  detail::dispatch(cpu_ops::add_forward, cuda_ops::add_forward, a, detail::as_dtype(b, a.dtype()), out);
   if (Tape::needs_grad({&a, &b})) {
-    tape.record(op, out, [da = a.grad_slot(), db = b.grad_slot(), broadcast, n, b_count](const Tensor& dout) {
+    tape.record(op, out, [da = a.grad_slot(), db = b.grad_slot(), broadcast](const Tensor& dout) {
       if (da.requires_grad()) da.accumulate(dout);
       if (!db.requires_grad()) return;
       if (!broadcast) {
@@ -37,11 +33,7 @@ Tensor add(const Tensor& a, const Tensor& b, Tape& tape) {
       }
       // The broadcast sum is f32 whatever dout's dtype (the kernel accumulates in f32).
       Tensor summed = Tensor::empty(db.shape(), DType::f32, db.device());
-      if (summed.device().is_cuda()) {
-        cuda_ops::add_backward_broadcast(dout, summed);
-      } else {
-        cpu::add_backward_broadcast(dout.data<float>(), summed.data<float>(), n, b_count);
-      }
+      detail::dispatch(cpu_ops::add_backward_broadcast, cuda_ops::add_backward_broadcast, dout, summed);
       db.accumulate(detail::as_dtype(summed, db.dtype()));
     });
   }
@@ -51,19 +43,11 @@ Tensor add(const Tensor& a, const Tensor& b, Tape& tape) {
 Tensor gelu(const Tensor& x, Tape& tape) {
   detail::check_f32_or_cuda_bf16(x, "gelu", "x");
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
-  if (x.device().is_cuda()) {
-    cuda_ops::gelu_forward(x, y);
-  } else {
-    cpu::gelu_forward(x.data<float>(), y.data<float>(), x.numel());
-  }
+  detail::dispatch(cpu_ops::gelu_forward, cuda_ops::gelu_forward, x, y);
   if (Tape::needs_grad({&x})) {
     tape.record("gelu", y, [x](const Tensor& dy) {
       Tensor dx = Tensor::empty(x.shape(), x.dtype(), x.device());
-      if (x.device().is_cuda()) {
-        cuda_ops::gelu_backward(x, dy, dx);
-      } else {
-        cpu::gelu_backward(x.data<float>(), dy.data<float>(), dx.data<float>(), x.numel());
-      }
+      detail::dispatch(cpu_ops::gelu_backward, cuda_ops::gelu_backward, x, dy, dx);
       x.accumulate_grad(std::move(dx));
     });
   }
@@ -73,19 +57,11 @@ Tensor gelu(const Tensor& x, Tape& tape) {
 Tensor tanh(const Tensor& x, Tape& tape) {
   detail::check_f32_or_cuda_bf16(x, "tanh", "x");
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
-  if (x.device().is_cuda()) {
-    cuda_ops::tanh_forward(x, y);
-  } else {
-    cpu::tanh_forward(x.data<float>(), y.data<float>(), x.numel());
-  }
+  detail::dispatch(cpu_ops::tanh_forward, cuda_ops::tanh_forward, x, y);
   if (Tape::needs_grad({&x})) {
     tape.record("tanh", y, [x_grad = x.grad_slot(), y](const Tensor& dy) {
       Tensor dx = Tensor::empty(y.shape(), y.dtype(), y.device());
-      if (y.device().is_cuda()) {
-        cuda_ops::tanh_backward(y, dy, dx);
-      } else {
-        cpu::tanh_backward(y.data<float>(), dy.data<float>(), dx.data<float>(), y.numel());
-      }
+      detail::dispatch(cpu_ops::tanh_backward, cuda_ops::tanh_backward, y, dy, dx);
       x_grad.accumulate(std::move(dx));
     });
   }

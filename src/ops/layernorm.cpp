@@ -1,7 +1,8 @@
 #include "vitcuda/ops/layernorm.h"
 
-#include "kernels/cpu/layernorm.h"
+#include "ops/cpu/ops_cpu.h"
 #include "ops/cuda/ops_cuda.h"
+#include "ops/dispatch.h"
 #include "ops/op_checks.h"
 
 namespace vit {
@@ -20,24 +21,14 @@ Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, floa
   VIT_CHECK(eps > 0.0f, "layer_norm: eps must be positive, got ", eps, ".");
   Tensor y = Tensor::empty(x.shape(), x.dtype(), device);  // gamma, beta, mean and rstd stay f32
   Tensor mean = Tensor::empty({rows}, DType::f32, device), rstd = Tensor::empty({rows}, DType::f32, device);
-  if (device.is_cuda()) {
-    cuda_ops::layernorm_forward(x, gamma, beta, y, mean, rstd, eps);
-  } else {
-    cpu::layernorm_forward(x.data<float>(), gamma.data<float>(), beta.data<float>(), y.data<float>(),
-                           mean.data<float>(), rstd.data<float>(), rows, dim, eps);
-  }
+  detail::dispatch(cpu_ops::layernorm_forward, cuda_ops::layernorm_forward, x, gamma, beta, y, mean, rstd, eps);
   if (Tape::needs_grad({&x, &gamma, &beta})) {
     tape.record(op, y, [x, gamma, beta_grad = beta.grad_slot(), mean, rstd, rows, dim](const Tensor& dy) {
       Tensor dx = detail::grad_buffer_if_needed(x);
       Tensor dgamma = detail::grad_buffer_if_needed(gamma);
       Tensor dbeta = detail::grad_buffer_if_needed(beta_grad);
-      if (x.device().is_cuda()) {
-        cuda_ops::layernorm_backward(x, gamma, mean, rstd, dy, dx, dgamma, dbeta);
-      } else {
-        cpu::layernorm_backward(x.data<float>(), gamma.data<float>(), mean.data<float>(),
-                                rstd.data<float>(), dy.data<float>(), detail::data_or_null(dx),
-                                detail::data_or_null(dgamma), detail::data_or_null(dbeta), rows, dim);
-      }
+      detail::dispatch(cpu_ops::layernorm_backward, cuda_ops::layernorm_backward, x, gamma, mean, rstd, dy, dx,
+                       dgamma, dbeta);
       if (dx.defined()) x.accumulate_grad(std::move(dx));
       if (dgamma.defined()) gamma.accumulate_grad(std::move(dgamma));
       if (dbeta.defined()) beta_grad.accumulate(std::move(dbeta));

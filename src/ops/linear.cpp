@@ -1,7 +1,8 @@
 #include "vitcuda/ops/linear.h"
 
-#include "kernels/cpu/linear.h"
+#include "ops/cpu/ops_cpu.h"
 #include "ops/cuda/ops_cuda.h"
+#include "ops/dispatch.h"
 #include "ops/op_checks.h"
 
 namespace vit {
@@ -27,12 +28,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, Tape& t
   // bf16 autocast: the product runs on a bf16 copy of the f32 weight (kept for the backward);
   // the bias and the weight's and bias's gradients stay f32.
   const Tensor w = detail::as_dtype(weight, x.dtype());
-  if (device.is_cuda()) {
-    cuda_ops::linear_forward(x, w, bias, y, rows, in_features, out_features);
-  } else {
-    cpu::linear_forward(x.data<float>(), weight.data<float>(), detail::data_or_null(bias),
-                        y.data<float>(), rows, in_features, out_features);
-  }
+  detail::dispatch(cpu_ops::linear_forward, cuda_ops::linear_forward, x, w, bias, y, rows, in_features, out_features);
 
   if (Tape::needs_grad({&x, &weight, &bias})) {
     tape.record(op, y, [x, weight, w, bias_grad = bias.defined() ? bias.grad_slot() : GradSlot(), rows,
@@ -40,13 +36,8 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, Tape& t
       Tensor dx = detail::grad_buffer_if_needed(x);
       Tensor dw = detail::grad_buffer_if_needed(weight);
       Tensor db = detail::grad_buffer_if_needed(bias_grad);
-      if (x.device().is_cuda()) {
-        cuda_ops::linear_backward(x, w, dy, dx, dw, db, rows, in_features, out_features);
-      } else {
-        cpu::linear_backward(x.data<float>(), weight.data<float>(), dy.data<float>(),
-                             detail::data_or_null(dx), detail::data_or_null(dw),
-                             detail::data_or_null(db), rows, in_features, out_features);
-      }
+      detail::dispatch(cpu_ops::linear_backward, cuda_ops::linear_backward, x, w, dy, dx, dw, db, rows, in_features,
+                       out_features);
       if (dx.defined()) x.accumulate_grad(std::move(dx));
       if (dw.defined()) weight.accumulate_grad(std::move(dw));
       if (db.defined()) bias_grad.accumulate(std::move(db));

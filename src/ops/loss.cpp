@@ -1,7 +1,8 @@
 #include "vitcuda/ops/loss.h"
 
-#include "kernels/cpu/loss.h"
+#include "ops/cpu/ops_cpu.h"
 #include "ops/cuda/ops_cuda.h"
+#include "ops/dispatch.h"
 #include "ops/op_checks.h"
 
 namespace vit {
@@ -26,23 +27,14 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& labels, float label_smo
     VIT_CHECK(label[r] >= 0 && label[r] < classes, "cross_entropy: label ", label[r], " of sample ",
               r, " is outside the ", classes, " classes.");
   }
-  Tensor loss;
-  if (device.is_cuda()) {
-    loss = Tensor::empty({}, DType::f32, device);
-    cuda_ops::cross_entropy_forward(logits, labels, label_smoothing, loss);
-  } else {
-    loss = Tensor::full({}, cpu::cross_entropy_forward(logits.data<float>(), label, rows, classes,
-                                                       label_smoothing));
-  }
+  Tensor loss = Tensor::empty({}, DType::f32, device);
+  detail::dispatch(cpu_ops::cross_entropy_forward, cuda_ops::cross_entropy_forward, logits, labels, label_smoothing,
+                   loss);
   if (Tape::needs_grad({&logits})) {
-    tape.record(op, loss, [logits, labels, rows, classes, label_smoothing](const Tensor& dloss) {
+    tape.record(op, loss, [logits, labels, label_smoothing](const Tensor& dloss) {
       Tensor dlogits = Tensor::empty(logits.shape(), logits.dtype(), logits.device());
-      if (logits.device().is_cuda()) {
-        cuda_ops::cross_entropy_backward(logits, labels, dloss, label_smoothing, dlogits);
-      } else {
-        cpu::cross_entropy_backward(logits.data<float>(), labels.data<std::int32_t>(), dloss.item(),
-                                    dlogits.data<float>(), rows, classes, label_smoothing);
-      }
+      detail::dispatch(cpu_ops::cross_entropy_backward, cuda_ops::cross_entropy_backward, logits, labels, dloss,
+                       label_smoothing, dlogits);
       logits.accumulate_grad(std::move(dlogits));
     });
   }

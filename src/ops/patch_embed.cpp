@@ -1,38 +1,11 @@
 #include "vitcuda/ops/patch_embed.h"
 
-#include "kernels/cpu/linear.h"
-#include "kernels/cpu/patch_embed.h"
+#include "ops/cpu/ops_cpu.h"
 #include "ops/cuda/ops_cuda.h"
+#include "ops/dispatch.h"
 #include "ops/op_checks.h"
 
 namespace vit {
-
-namespace {
-
-// cols [rows, features] x weight [dim, features]^T + bias: the patch embedding as a product.
-void embed_forward(const Tensor& cols, const Tensor& weight, const Tensor& bias, const Tensor& tokens,
-                   std::int64_t rows, std::int64_t features, std::int64_t dim) {
-  if (cols.device().is_cuda()) {
-    cuda_ops::linear_forward(cols, weight, bias, tokens, rows, features, dim);
-  } else {
-    cpu::linear_forward(cols.data<float>(), weight.data<float>(), bias.data<float>(), tokens.data<float>(),
-                        rows, features, dim);
-  }
-}
-
-void embed_backward(const Tensor& cols, const Tensor& weight, const Tensor& dy, const Tensor& dcols,
-                    const Tensor& dw, const Tensor& db, std::int64_t rows, std::int64_t features,
-                    std::int64_t dim) {
-  if (cols.device().is_cuda()) {
-    cuda_ops::linear_backward(cols, weight, dy, dcols, dw, db, rows, features, dim);
-  } else {
-    cpu::linear_backward(cols.data<float>(), weight.data<float>(), dy.data<float>(),
-                         detail::data_or_null(dcols), detail::data_or_null(dw), detail::data_or_null(db),
-                         rows, features, dim);
-  }
-}
-
-}  // namespace
 
 Tensor patch_embed(const Tensor& images, const Tensor& weight, const Tensor& bias, Tape& tape, DType tokens_dtype) {
   constexpr const char* op = "patch_embed";
@@ -58,15 +31,13 @@ Tensor patch_embed(const Tensor& images, const Tensor& weight, const Tensor& bia
 
   const std::int64_t rows = g.batch * g.patches(), features = g.patch_features();
   Tensor cols = Tensor::empty({rows, features}, tokens_dtype, device);
-  if (device.is_cuda()) {
-    cuda_ops::patch_im2col_forward(images, cols, g);
-  } else {
-    cpu::patch_im2col_forward(images.data<float>(), cols.data<float>(), g);
-  }
+  detail::dispatch(cpu_ops::patch_im2col_forward, cuda_ops::patch_im2col_forward, images, cols, g);
   Tensor tokens = Tensor::empty({g.batch, g.patches(), dim}, tokens_dtype, device);
   // The conv weight as a matrix: a view, or its bf16 copy for bf16 tokens (kept for the backward).
   const Tensor weight_2d = detail::as_dtype(weight.reshape({dim, features}), tokens_dtype);
-  embed_forward(cols, weight_2d, bias, tokens, rows, features, dim);
+  // The embedding as a product: cols [rows, features] x weight [dim, features]^T + bias.
+  detail::dispatch(cpu_ops::linear_forward, cuda_ops::linear_forward, cols, weight_2d, bias, tokens, rows, features,
+                   dim);
 
   if (Tape::needs_grad({&images, &weight, &bias})) {
     tape.record(op, tokens, [images_grad = images.grad_slot(), weight, weight_2d, bias_grad = bias.grad_slot(),
@@ -75,13 +46,10 @@ Tensor patch_embed(const Tensor& images, const Tensor& weight, const Tensor& bia
       Tensor dcols = dimages.defined() ? Tensor::empty({rows, features}, cols.dtype(), cols.device()) : Tensor();
       Tensor dw = detail::grad_buffer_if_needed(weight);  // f32, as the kernels write it
       Tensor db = detail::grad_buffer_if_needed(bias_grad);
-      embed_backward(cols, weight_2d, dy, dcols, dw, db, rows, features, dim);
+      detail::dispatch(cpu_ops::linear_backward, cuda_ops::linear_backward, cols, weight_2d, dy, dcols, dw, db, rows,
+                       features, dim);
       if (dimages.defined()) {
-        if (dcols.device().is_cuda()) {
-          cuda_ops::patch_im2col_backward(dcols, dimages, g);
-        } else {
-          cpu::patch_im2col_backward(dcols.data<float>(), dimages.data<float>(), g);
-        }
+        detail::dispatch(cpu_ops::patch_im2col_backward, cuda_ops::patch_im2col_backward, dcols, dimages, g);
         images_grad.accumulate(std::move(dimages));
       }
       if (dw.defined()) weight.accumulate_grad(std::move(dw));

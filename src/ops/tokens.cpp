@@ -1,7 +1,8 @@
 #include "vitcuda/ops/tokens.h"
 
-#include "kernels/cpu/tokens.h"
+#include "ops/cpu/ops_cpu.h"
 #include "ops/cuda/ops_cuda.h"
+#include "ops/dispatch.h"
 #include "ops/op_checks.h"
 
 namespace vit {
@@ -19,24 +20,15 @@ Tensor concat_class_token(const Tensor& cls_token, const Tensor& tokens, Tape& t
   // over the batch in f32 by the kernel, stored as bf16) returns to f32.
   const DType dtype = tokens.dtype();
   Tensor out = Tensor::empty({batch, n + 1, dim}, dtype, device);
-  if (device.is_cuda()) {
-    cuda_ops::concat_class_token_forward(detail::as_dtype(cls_token, dtype), tokens, out);
-  } else {
-    cpu::concat_class_token_forward(cls_token.data<float>(), tokens.data<float>(), out.data<float>(),
-                                    batch, n, dim);
-  }
+  detail::dispatch(cpu_ops::concat_class_token_forward, cuda_ops::concat_class_token_forward,
+                   detail::as_dtype(cls_token, dtype), tokens, out);
   if (Tape::needs_grad({&cls_token, &tokens})) {
-    tape.record(op, out, [cls_grad = cls_token.grad_slot(), tokens_grad = tokens.grad_slot(), batch, n,
-                          dim](const Tensor& dout) {
+    tape.record(op, out, [cls_grad = cls_token.grad_slot(), tokens_grad = tokens.grad_slot()](const Tensor& dout) {
       Tensor dcls =
           cls_grad.requires_grad() ? Tensor::empty(cls_grad.shape(), dout.dtype(), dout.device()) : Tensor();
       Tensor dtokens = detail::grad_buffer_if_needed(tokens_grad);
-      if (dout.device().is_cuda()) {
-        cuda_ops::concat_class_token_backward(dout, dcls, dtokens);
-      } else {
-        cpu::concat_class_token_backward(dout.data<float>(), detail::data_or_null(dcls),
-                                         detail::data_or_null(dtokens), batch, n, dim);
-      }
+      detail::dispatch(cpu_ops::concat_class_token_backward, cuda_ops::concat_class_token_backward, dout, dcls,
+                       dtokens);
       if (dcls.defined()) cls_grad.accumulate(detail::as_dtype(dcls, cls_grad.dtype()));
       if (dtokens.defined()) tokens_grad.accumulate(std::move(dtokens));
     });
@@ -51,19 +43,11 @@ Tensor select_token(const Tensor& x, std::int64_t index, Tape& tape) {
   const std::int64_t batch = x.size(0), n = x.size(1), dim = x.size(2);
   VIT_CHECK(0 <= index && index < n, "select_token: index ", index, " is out of range for ", n, " tokens.");
   Tensor out = Tensor::empty({batch, dim}, x.dtype(), x.device());
-  if (x.device().is_cuda()) {
-    cuda_ops::select_token_forward(x, out, index);
-  } else {
-    cpu::select_token_forward(x.data<float>(), out.data<float>(), batch, n, dim, index);
-  }
+  detail::dispatch(cpu_ops::select_token_forward, cuda_ops::select_token_forward, x, out, index);
   if (Tape::needs_grad({&x})) {
-    tape.record(op, out, [x_grad = x.grad_slot(), batch, n, dim, index](const Tensor& dout) {
+    tape.record(op, out, [x_grad = x.grad_slot(), index](const Tensor& dout) {
       Tensor dx = detail::grad_buffer_if_needed(x_grad);
-      if (dx.device().is_cuda()) {
-        cuda_ops::select_token_backward(dout, dx, index);
-      } else {
-        cpu::select_token_backward(dout.data<float>(), dx.data<float>(), batch, n, dim, index);
-      }
+      detail::dispatch(cpu_ops::select_token_backward, cuda_ops::select_token_backward, dout, dx, index);
       x_grad.accumulate(std::move(dx));
     });
   }
@@ -78,19 +62,11 @@ Tensor mean_tokens(const Tensor& x, std::int64_t first, Tape& tape) {
   VIT_CHECK(0 <= first && first < n, "mean_tokens: first token ", first, " leaves no tokens to average out of ", n,
             ".");
   Tensor out = Tensor::empty({batch, dim}, x.dtype(), x.device());
-  if (x.device().is_cuda()) {
-    cuda_ops::mean_tokens_forward(x, out, first);
-  } else {
-    cpu::mean_tokens_forward(x.data<float>(), out.data<float>(), batch, n, dim, first);
-  }
+  detail::dispatch(cpu_ops::mean_tokens_forward, cuda_ops::mean_tokens_forward, x, out, first);
   if (Tape::needs_grad({&x})) {
-    tape.record(op, out, [x_grad = x.grad_slot(), batch, n, dim, first](const Tensor& dout) {
+    tape.record(op, out, [x_grad = x.grad_slot(), first](const Tensor& dout) {
       Tensor dx = detail::grad_buffer_if_needed(x_grad);
-      if (dx.device().is_cuda()) {
-        cuda_ops::mean_tokens_backward(dout, dx, first);
-      } else {
-        cpu::mean_tokens_backward(dout.data<float>(), dx.data<float>(), batch, n, dim, first);
-      }
+      detail::dispatch(cpu_ops::mean_tokens_backward, cuda_ops::mean_tokens_backward, dout, dx, first);
       x_grad.accumulate(std::move(dx));
     });
   }

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/denormals.h"
+#include "vitcuda/io/durable_file.h"
 #include "vitcuda/layers/pretrained.h"
 #include "vitcuda/layers/summary.h"
 #include "vitcuda/ops.h"

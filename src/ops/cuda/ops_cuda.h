@@ -22,6 +22,8 @@ VIT_CUDA_FN(void linear_forward(const Tensor& x, const Tensor& w, const Tensor& 
 VIT_CUDA_FN(void linear_backward(const Tensor& x, const Tensor& w, const Tensor& dy, const Tensor& dx,
                                  const Tensor& dw, const Tensor& db, std::int64_t rows, std::int64_t in,
                                  std::int64_t out))
+
+// patch_embed.cpp
 VIT_CUDA_FN(void patch_im2col_forward(const Tensor& images, const Tensor& cols, const PatchGeometry& g))
 VIT_CUDA_FN(void patch_im2col_backward(const Tensor& dcols, const Tensor& dimages, const PatchGeometry& g))
 
@@ -33,34 +35,38 @@ VIT_CUDA_FN(void select_token_backward(const Tensor& dout, const Tensor& dx, std
 VIT_CUDA_FN(void mean_tokens_forward(const Tensor& x, const Tensor& out, std::int64_t first))
 VIT_CUDA_FN(void mean_tokens_backward(const Tensor& dout, const Tensor& dx, std::int64_t first))
 
-// elementwise.cpp (with dropout and drop_path)
+// elementwise.cpp
 VIT_CUDA_FN(void add_forward(const Tensor& a, const Tensor& b, const Tensor& out))
 VIT_CUDA_FN(void add_backward_broadcast(const Tensor& dout, const Tensor& db))
 VIT_CUDA_FN(void gelu_forward(const Tensor& x, const Tensor& y))
 VIT_CUDA_FN(void gelu_backward(const Tensor& x, const Tensor& dy, const Tensor& dx))
 VIT_CUDA_FN(void tanh_forward(const Tensor& x, const Tensor& y))
 VIT_CUDA_FN(void tanh_backward(const Tensor& y, const Tensor& dy, const Tensor& dx))
+
+// dropout.cpp
 VIT_CUDA_FN(void dropout_forward(const Tensor& x, const Tensor& y, float p, std::uint64_t seed))
 VIT_CUDA_FN(void dropout_backward(const Tensor& dy, const Tensor& dx, float p, std::uint64_t seed))
 VIT_CUDA_FN(void drop_path_forward(const Tensor& x, const Tensor& y, float p, std::uint64_t seed))
 
-// layernorm_attention.cpp: layer_norm saves mean, rstd [rows]; attention saves lse [B, H, N]
+// layernorm.cpp: layer_norm saves mean, rstd [rows]
 VIT_CUDA_FN(void layernorm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta, const Tensor& y,
                                    const Tensor& mean, const Tensor& rstd, float eps))
 VIT_CUDA_FN(void layernorm_backward(const Tensor& x, const Tensor& gamma, const Tensor& mean, const Tensor& rstd,
                                     const Tensor& dy, const Tensor& dx, const Tensor& dgamma, const Tensor& dbeta))
 
-// (its backward needs qkv, out and lse).
+// attention.cpp: attention saves lse [B, H, N] (its backward needs qkv, out and lse)
 VIT_CUDA_FN(void attention_forward(const Tensor& qkv, const Tensor& out, const Tensor& lse,
                                    const AttentionShape& s))
 VIT_CUDA_FN(void attention_backward(const Tensor& qkv, const Tensor& out, const Tensor& lse, const Tensor& dout,
                                     const Tensor& dqkv, const AttentionShape& s))
 
-// loss.cpp (with mean): the scalars stay on the device.
+// loss.cpp: the loss stays on the device
 VIT_CUDA_FN(void cross_entropy_forward(const Tensor& logits, const Tensor& labels, float smoothing,
                                        const Tensor& loss))
 VIT_CUDA_FN(void cross_entropy_backward(const Tensor& logits, const Tensor& labels, const Tensor& dloss,
                                         float smoothing, const Tensor& dlogits))
+
+// reduce.cpp
 VIT_CUDA_FN(void mean_forward(const Tensor& x, const Tensor& out))
 VIT_CUDA_FN(void mean_backward(const Tensor& dout, const Tensor& dx))
 

@@ -1,0 +1,27 @@
+// CPU path of layer_norm.
+#include "kernels/cpu/layernorm.h"
+
+#include <algorithm>
+
+#include "ops/cpu/ops_cpu.h"
+#include "ops/op_checks.h"
+
+namespace vit::cpu_ops {
+
+using detail::data_or_null;
+
+void layernorm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta, const Tensor& y, const Tensor& mean,
+                       const Tensor& rstd, float eps) {
+  const std::int64_t dim = x.size(-1), rows = x.numel() / std::max<std::int64_t>(dim, 1);
+  cpu::layernorm_forward(x.data<float>(), gamma.data<float>(), beta.data<float>(), y.data<float>(), mean.data<float>(),
+                         rstd.data<float>(), rows, dim, eps);
+}
+
+void layernorm_backward(const Tensor& x, const Tensor& gamma, const Tensor& mean, const Tensor& rstd, const Tensor& dy,
+                        const Tensor& dx, const Tensor& dgamma, const Tensor& dbeta) {
+  const std::int64_t dim = x.size(-1), rows = x.numel() / std::max<std::int64_t>(dim, 1);
+  cpu::layernorm_backward(x.data<float>(), gamma.data<float>(), mean.data<float>(), rstd.data<float>(),
+                          dy.data<float>(), data_or_null(dx), data_or_null(dgamma), data_or_null(dbeta), rows, dim);
+}
+
+}  // namespace vit::cpu_ops
