@@ -25,11 +25,48 @@ Tensor gamma_near_one(const RandomTensor& random, std::int64_t n, std::uint64_t 
   return gamma;
 }
 
+// The timing mode's inputs, at ViT-S/16 sizes with batch 8: 197 tokens of 384 features, qkv 1152,
+// MLP hidden 1536, 1000 classes.
+std::function<std::vector<Tensor>(const RandomTensor&)> timing_inputs(const std::string& op) {
+  using R = const RandomTensor&;
+  if (op == "linear") {
+    return [](R r) { return std::vector{r({8, 197, 384}, 1, 1.0f), r({1152, 384}, 2, 0.05f), r({1152}, 3, 1.0f)}; };
+  }
+  if (op == "linear_nobias") {
+    return [](R r) { return std::vector{r({8, 197, 384}, 1, 1.0f), r({384, 384}, 2, 0.05f)}; };
+  }
+  if (op == "patch_embed") {
+    return [](R r) {
+      return std::vector{r({8, 3, 224, 224}, 4, 1.0f), r({384, 3, 16, 16}, 5, 0.05f), r({384}, 6, 1.0f)};
+    };
+  }
+  if (op == "concat_class_token") {
+    return [](R r) { return std::vector{r({1, 1, 384}, 7, 1.0f), r({8, 196, 384}, 1, 1.0f)}; };
+  }
+  if (op == "add") return [](R r) { return std::vector{r({8, 197, 384}, 1, 1.0f), r({8, 197, 384}, 8, 1.0f)}; };
+  if (op == "add_broadcast") {
+    return [](R r) { return std::vector{r({8, 197, 384}, 1, 1.0f), r({1, 197, 384}, 8, 1.0f)}; };
+  }
+  if (op == "layer_norm") {
+    return [](R r) { return std::vector{r({8, 197, 384}, 10, 1.0f), gamma_near_one(r, 384, 9), r({384}, 11, 1.0f)}; };
+  }
+  if (op == "gelu") return [](R r) { return std::vector{r({8, 197, 1536}, 1, 1.0f)}; };
+  if (op == "tanh") return [](R r) { return std::vector{r({8, 384}, 1, 1.0f)}; };
+  if (op == "attention") return [](R r) { return std::vector{r({8, 197, 1152}, 12, 1.0f)}; };
+  if (op == "cross_entropy" || op == "cross_entropy_plain") {
+    return [](R r) {
+      return std::vector{r({8, 1000}, 14, 2.0f), Tensor::from_int32({1, 5, 999, 0, 42, 7, 500, 3}, {8})};
+    };
+  }
+  return [](R r) { return std::vector{r({8, 197, 384}, 1, 1.0f)}; };  // the other ops take one token tensor
+}
+
 }  // namespace
 
 const std::vector<OpCase>& op_registry() {
-  using R = const RandomTensor&;
-  static const std::vector<OpCase> cases = {
+  static const std::vector<OpCase> cases = [] {
+    using R = const RandomTensor&;
+    std::vector<OpCase> table = {
       {"linear", {"x", "weight", "bias"}, [](auto& in, Tape& t) { return linear(in[0], in[1], in[2], t); }, 1e-6, {},
        [](R r) { return std::vector{r({3, 5, 7}, 1, 1.0f), r({11, 7}, 2, 0.3f), r({11}, 3, 1.0f)}; },
        {true, false, false}},
@@ -60,10 +97,13 @@ const std::vector<OpCase>& op_registry() {
        [](R r) { return std::vector{r({3, 5, 7}, 1, 1.0f)}; }, {true}},
       {"tanh", {"x"}, [](auto& in, Tape& t) { return vit::tanh(in[0], t); }, 1e-6, {},
        [](R r) { return std::vector{r({3, 5, 7}, 1, 1.0f)}; }, {true}},
-      {"attention", {"qkv"}, [](auto& in, Tape& t) { return attention(in[0], static_cast<int>(whole(in, "heads")), t); },
-       1e-6, {{"heads", 3}}, [](R r) { return std::vector{r({2, 5, 36}, 12, 1.0f)}; }, {true}},
+      {"attention", {"qkv"},
+       [](auto& in, Tape& t) { return attention(in[0], static_cast<int>(whole(in, "heads")), t); }, 1e-6,
+       {{"heads", 3}}, [](R r) { return std::vector{r({2, 5, 36}, 12, 1.0f)}; }, {true}},
       {"dropout", {"x"},
-       [](auto& in, Tape& t) { return dropout(in[0], real(in, "p"), static_cast<std::uint64_t>(whole(in, "seed")), t); },
+       [](auto& in, Tape& t) {
+         return dropout(in[0], real(in, "p"), static_cast<std::uint64_t>(whole(in, "seed")), t);
+       },
        1e-7, {{"p", 0.3}, {"seed", 7}}, [](R r) { return std::vector{r({3, 5, 7}, 1, 1.0f)}; }, {true}, 0.0},
       {"drop_path", {"x"},
        [](auto& in, Tape& t) {
@@ -83,7 +123,10 @@ const std::vector<OpCase>& op_registry() {
       // mean reduces the f32 loss: no bf16 path.
       {"mean", {"x"}, [](auto& in, Tape& t) { return mean(in[0], t); }, 1e-7, {},
        [](R r) { return std::vector{r({3, 5, 7}, 1, 1.0f)}; }, {}},
-  };
+    };
+    for (OpCase& c : table) c.timing = timing_inputs(c.name);
+    return table;
+  }();
   return cases;
 }
 

@@ -7,6 +7,7 @@
 //   cuda       the cuda backend against the cpu in f32 on random odd-sized inputs (on the SIMT
 //              interpreter, with its NaN-poisoned allocations), tests/cuda/test_ops_cuda.cpp
 //   amp        bf16 autocast on cuda against f32 on the cpu, tests/cuda/test_amp_ops.cpp
+//   timing     forward and backward at ViT-S/16 sizes (batch 8), bench/ops.cpp
 // Adding an op is one entry in op_registry.cpp (and, for the golden modes, one in make_golden.py).
 #include <cstdint>
 #include <functional>
@@ -40,6 +41,7 @@ struct OpCase {
   std::function<std::vector<Tensor>(const RandomTensor&)> random;  // odd-sized inputs of the random modes
   std::vector<bool> activations;    // the random inputs autocast makes bf16; empty: no amp mode
   double cuda_tolerance = 1e-5;     // normwise, cpu against cuda in f32; 0: bit-identical (dropout masks)
+  std::function<std::vector<Tensor>(const RandomTensor&)> timing;  // inputs at ViT-S/16 sizes, batch 8
 };
 
 const std::vector<OpCase>& op_registry();
