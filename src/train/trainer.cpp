@@ -193,8 +193,6 @@ struct Run {
   // One epoch; when Ctrl-C interrupts it, "last" is saved first.
   EpochTotals train_epoch(std::int64_t epoch) {
     EpochTotals totals;
-    double& loss_sum = totals.loss_sum;
-    std::int64_t &correct = totals.correct, &seen = totals.seen;
     model->train();
     const std::int64_t skip = (state.step - epoch * steps_per_epoch) * config.grad_accum;  // resumed mid-epoch
     Progress progress("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(config.epochs),
@@ -215,12 +213,12 @@ struct Run {
       // With accumulation each micro-batch adds 1/grad_accum of its gradient: the sum is the mean.
       tape.backward(loss, Tensor::full({}, 1.0f / static_cast<float>(config.grad_accum), DType::f32, device));
       const std::int64_t rows = batch.labels.numel();
-      loss_sum += value * static_cast<double>(rows);
-      seen += rows;
+      totals.loss_sum += value * static_cast<double>(rows);
+      totals.seen += rows;
       const Tensor host_logits = logits.device().is_cpu() ? logits : logits.to(Device::cpu());
       for (std::int64_t i = 0; i < rows; ++i) {
         top_k(host_logits.data<float>() + i * logits.size(1), static_cast<int>(logits.size(1)), 1, best);
-        correct += best[0] == batch.labels.data<std::int32_t>()[i];
+        totals.correct += best[0] == batch.labels.data<std::int32_t>()[i];
       }
       const bool last_batch = batch.index + 1 == train_loader->batches_per_epoch();
       if (++micro % config.grad_accum == 0 || last_batch) {
@@ -231,8 +229,9 @@ struct Run {
         ++state.step;
       }
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      progress.update(batch.index + 1, {{"loss", loss_sum / static_cast<double>(seen)}, {"lr", optimizer->lr()}},
-                      static_cast<double>(seen) / std::max(seconds, 1e-9));
+      progress.update(batch.index + 1, {{"loss", totals.loss_sum / static_cast<double>(totals.seen)},
+                                        {"lr", optimizer->lr()}},
+                      static_cast<double>(totals.seen) / std::max(seconds, 1e-9));
       if (g_interrupted && micro % config.grad_accum == 0 && !last_batch) {  // else: finish the epoch first
         progress.finish();
         save("last");
