@@ -185,10 +185,11 @@ TEST_CASE("checkpoint: missing truncated and corrupt files get one clear sentenc
   write_text(weights_file, flipped);
   CHECK_THAT(load_error(dir.path(), run), Catch::Contains("does not match the SHA-256"));
   CHECK_THROWS_WITH(read_checkpoint_state(dir / "last.safetensors"), Catch::Contains("does not match the SHA-256"));
-  CHECK_THROWS_WITH(verified_weights_file(dir / "last.safetensors"), Catch::Contains("does not match the SHA-256"));
+  CHECK_THROWS_WITH(weights_file_to_load(dir / "last.safetensors"), Catch::Contains("does not match the SHA-256"));
   fs::remove(weights_file);
   write_text(weights_file, weights_bytes);
-  CHECK(verified_weights_file(dir / "last.safetensors") == weights_file);  // not the stable name, which has no hash
+  CHECK(weights_file_to_load(dir / "last.safetensors") == weights_file);  // not the stable name, which has no hash
+  CHECK(weights_file_to_load(dir / "exported.safetensors") == dir / "exported.safetensors");  // no state: as it is
   CHECK(load_checkpoint(dir.path(), run.model, run.optimizer).step == 2);
 
   fs::remove(optimizer_file);

@@ -44,19 +44,13 @@ std::string new_checkpoint_id() {
   return out.str();
 }
 
-void rename_or_fail(const fs::path& from, const fs::path& to) {
-  std::error_code error;
-  fs::rename(from, to, error);
-  VIT_CHECK(!error, "cannot rename '", from.string(), "' to '", to.string(), "': ", error.message(), ".");
-}
-
 // Points `stable` at `data` by a hard link (a copy where the file system has none), atomically.
 void publish_stable_name(const fs::path& data, const fs::path& stable) {
   std::error_code error;
   fs::remove(staged(stable), error);
   fs::create_hard_link(data, staged(stable), error);
   if (error) fs::copy_file(data, staged(stable), fs::copy_options::overwrite_existing);
-  rename_or_fail(staged(stable), stable);
+  rename_file(staged(stable), stable);
 }
 
 // The checkpoint that `dir_or_file` points at: a run folder's last, or <name>.safetensors.
@@ -82,24 +76,38 @@ CheckpointRecord read_state(const fs::path& path) {
   return parse_checkpoint_state(read_text_file(path, "checkpoint state"), path.string());
 }
 
-// Checks a data file against its record: present, of the recorded size and (version 2) SHA-256.
-void check_part(const Location& where, const CheckpointPart& part) {
+// A data file of the checkpoint, present and of the recorded size.
+fs::path checked_part_path(const Location& where, const CheckpointPart& part) {
   const fs::path path = where.dir / part.file;
   VIT_CHECK(fs::is_regular_file(path), "'", path.string(), "' is missing: the checkpoint '",
             where.state().string(), "' is incomplete.");
   const std::uint64_t bytes = fs::file_size(path);
   VIT_CHECK(bytes == part.bytes, "'", path.string(), "' is ", bytes, " bytes but its checkpoint recorded ", part.bytes,
             ": the checkpoint is incomplete (a crash while saving?); use another checkpoint.");
-  VIT_CHECK(part.sha256.empty() || sha256_of_file(path) == part.sha256, "'", path.string(),
-            "' does not match the SHA-256 that '", where.state().string(),
-            "' recorded: it was changed or damaged; use another checkpoint.");
+  return path;
+}
+
+// Checks a data file's SHA-256 against its record (version 1 records none).
+void check_hash(const Location& where, const CheckpointPart& part, const fs::path& path, const std::string& sha256) {
+  VIT_CHECK(part.sha256.empty() || sha256 == part.sha256, "'", path.string(), "' does not match the SHA-256 that '",
+            where.state().string(), "' recorded: it was changed or damaged; use another checkpoint.");
+}
+
+// Checks a data file against its record: present, of the recorded size and SHA-256.
+void check_part(const Location& where, const CheckpointPart& part) {
+  const fs::path path = checked_part_path(where, part);
+  check_hash(where, part, path, part.sha256.empty() ? "" : sha256_of_file(path));
 }
 
 // Loads one of the checkpoint's safetensors files after checking it is whole and of this save.
+// The file is read once: its hash is taken over the bytes that are then parsed.
 SafetensorsFile read_part(const Location& where, const CheckpointPart& part, const CheckpointRecord& saved) {
-  check_part(where, part);
-  const fs::path path = where.dir / part.file;
-  SafetensorsFile file = load_safetensors(path.string());
+  const fs::path path = checked_part_path(where, part);
+  const InputFile input(path, "checkpoint file");
+  std::string bytes(input.size(), '\0');
+  input.read(bytes.data(), 0, bytes.size());
+  check_hash(where, part, path, part.sha256.empty() ? "" : sha256_of_bytes(bytes));
+  SafetensorsFile file = parse_safetensors(bytes, "'" + path.string() + "'");
   auto id = file.metadata.find("checkpoint_id");
   VIT_CHECK(id != file.metadata.end() && id->second == saved.id, "'", path.string(), "' and '",
             where.state().string(), "' come from different saves: use another checkpoint, e.g. best instead of last.");
@@ -118,7 +126,6 @@ void remove_stale_files(const Location& where, const std::set<std::string>& keep
     const bool data = rest.size() > 17 && is_lower_hex(rest.substr(0, 16), 16) && rest[16] == '.' &&
                       rest.ends_with(".safetensors");
     const bool staging = rest.ends_with(".tmp") || rest.ends_with(".new");  // write_file_atomically's, the links'
-
     if (data || staging) fs::remove(entry.path(), error);
   }
 }
@@ -217,8 +224,12 @@ TrainingState read_checkpoint_state(const fs::path& dir_or_file) {
   return saved.training;
 }
 
-fs::path verified_weights_file(const fs::path& dir_or_file) {
-  const Location where = locate(dir_or_file);
+fs::path weights_file_to_load(const fs::path& file) {
+  const std::string name = file.filename().string(), suffix = ".safetensors";
+  if (!name.ends_with(suffix) || name.ends_with(".optim" + suffix)) return file;
+  const Location where{file.has_parent_path() ? file.parent_path() : fs::path("."),
+                       name.substr(0, name.size() - suffix.size())};
+  if (!fs::exists(where.state())) return file;
   const CheckpointRecord saved = read_state(where.state());
   check_part(where, saved.weights);
   return where.dir / saved.weights.file;

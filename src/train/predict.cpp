@@ -22,12 +22,6 @@ TrainConfig run_config(const fs::path& checkpoint) {
   return TrainConfig::from_json(read_text_file(path, "run config (config.json, beside the checkpoint)"), TrainConfig{});
 }
 
-// A vit_train checkpoint's data file after its hash is checked; another safetensors file as it is.
-fs::path weights_file(const fs::path& checkpoint) {
-  const fs::path state = checkpoint.parent_path() / (checkpoint.stem().string() + ".state.json");
-  return fs::exists(state) ? verified_weights_file(checkpoint) : checkpoint;
-}
-
 }  // namespace
 
 std::vector<ClassScore> top_classes(const float* logits, const std::vector<std::string>& names, int k) {
@@ -48,7 +42,7 @@ Predictor::Predictor(const fs::path& checkpoint)
     : config_(run_config(checkpoint)),
       classes_(data::ImageFolder::read_class_indices(checkpoint.parent_path())),
       model_(config_.model_config(static_cast<int>(classes_.size()))) {
-  load_weights(model_, weights_file(checkpoint).string());
+  load_weights(model_, weights_file_to_load(checkpoint).string());
   model_.eval();
 }
 

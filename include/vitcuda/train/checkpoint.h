@@ -44,8 +44,9 @@ TrainingState load_checkpoint(const std::filesystem::path& dir_or_file, ViT& mod
 // config, to build the model and optimizer that load_checkpoint then fills.
 TrainingState read_checkpoint_state(const std::filesystem::path& dir_or_file);
 
-// The weights file a checkpoint's state names, its size and SHA-256 checked: what a reader of the
-// weights alone (vit_predict) opens, since the stable <name>.safetensors carries no hash of its own.
-std::filesystem::path verified_weights_file(const std::filesystem::path& dir_or_file);
+// The file a reader of the weights alone (vit_predict) opens for `file`: for a vit_train checkpoint
+// (<name>.state.json beside <name>.safetensors), the data file its state names, size and SHA-256
+// checked, since the stable name carries no hash of its own; any other safetensors file as it is.
+std::filesystem::path weights_file_to_load(const std::filesystem::path& file);
 
 }  // namespace vit::train
