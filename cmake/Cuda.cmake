@@ -61,6 +61,14 @@ function(vit_add_cuda_backend target)
   if(VIT_CUDA STREQUAL "SIM")
     file(GLOB simt CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/runtime/simt/*.cpp)
     list(APPEND runtime ${simt})
+    if(VIT_SANITIZE MATCHES "thread")
+      # Racecheck: the scheduler's bookkeeping for the fibers is not GPU memory traffic
+      # (src/runtime/simt/race_annotations.h).
+      set(bookkeeping ${PROJECT_SOURCE_DIR}/src/runtime/simt/scheduler.cpp
+          ${PROJECT_SOURCE_DIR}/src/runtime/simt/shared_memory.cpp ${PROJECT_SOURCE_DIR}/src/runtime/simt/tensor_core.cpp)
+      set_source_files_properties(${bookkeeping} PROPERTIES COMPILE_OPTIONS -fno-sanitize=thread
+                                  SKIP_UNITY_BUILD_INCLUSION ON)
+    endif()
   endif()
   vit_cuda_sources(${kernels})
   set_source_files_properties(${kernels} PROPERTIES SKIP_UNITY_BUILD_INCLUSION ON)  # one kernel family a file

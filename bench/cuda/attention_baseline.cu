@@ -14,7 +14,7 @@ namespace vit::cuda {
 namespace {
 
 __global__ void softmax_rows_kernel(const float* __restrict__ scores, __nv_bfloat16* __restrict__ probs, int n) {
-  __shared__ float scratch[32];
+  VIT_SHARED(float, scratch, [32]);
   const float* row = scores + static_cast<std::int64_t>(blockIdx.x) * n;
   float top = -INFINITY;
   for (int j = threadIdx.x; j < n; j += blockDim.x) top = fmaxf(top, row[j]);

@@ -56,7 +56,7 @@ __global__ void warp_votes_kernel(const int* __restrict__ pred, unsigned* __rest
 constexpr int kTile = 32, kRowsPerPass = 8;
 
 __global__ void transpose_kernel(const float* __restrict__ in, float* __restrict__ out, int rows, int cols) {
-  __shared__ float tile[kTile][kTile + 1];
+  VIT_SHARED(float, tile, [kTile][kTile + 1]);
   const int col = blockIdx.x * kTile + threadIdx.x;
   for (int r = threadIdx.y; r < kTile; r += kRowsPerPass) {
     const int row = blockIdx.y * kTile + r;
@@ -77,7 +77,7 @@ __global__ void atomics_kernel(const float* __restrict__ x, const int* __restric
   atomicAdd(float_sum, x[i]);
   atomicAdd(int_sum, ix[i]);
   atomicMax(int_max, ix[i]);
-  unsigned seen = *cas_count, assumed;
+  unsigned seen = atomicAdd(cas_count, 0u), assumed;  // an atomic read: a plain one races with the CAS
   do {
     assumed = seen;
     seen = atomicCAS(cas_count, assumed, assumed + 1u);

@@ -12,4 +12,10 @@ float expf(float) noexcept;
 float erff(float) noexcept;
 }
 
+// Not under ThreadSanitizer (the racecheck build): the clones' resolvers run while the loader
+// relocates the program, before TSan's runtime is ready, and its instrumentation would crash them.
+#if VIT_RACECHECK
+#define VIT_CPU_CLONES
+#else
 #define VIT_CPU_CLONES __attribute__((target_clones("default", "avx2", "avx512f")))
+#endif

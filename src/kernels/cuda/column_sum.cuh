@@ -29,7 +29,7 @@ __device__ __forceinline__ Band column_band(std::int64_t rows) {
 
 // Adds the block's 8 per-thread partial sums of column `col` into out[col]. All threads call it.
 __device__ __forceinline__ void add_column_partials(float partial, float* out, std::int64_t col, std::int64_t cols) {
-  __shared__ float partials[kColumnRows][kColumnTile + 1];
+  VIT_SHARED(float, partials, [kColumnRows][kColumnTile + 1]);
   partials[threadIdx.y][threadIdx.x] = partial;
   __syncthreads();
   if (threadIdx.y == 0 && col < cols) {

@@ -25,8 +25,8 @@ template <typename TIn, typename TOut>
 __global__ void __launch_bounds__(kThreads)
     gemm_tiled_kernel(GemmArgs g, const TIn* __restrict__ a, const TIn* __restrict__ b, TOut* __restrict__ c,
                       const float* __restrict__ bias) {
-  __shared__ float a_tile[kTileK][kTileM + 1];
-  __shared__ float b_tile[kTileK][kTileN + 1];
+  VIT_SHARED(float, a_tile, [kTileK][kTileM + 1]);
+  VIT_SHARED(float, b_tile, [kTileK][kTileN + 1]);
   const int tid = threadIdx.x, tx = tid % kStride, ty = tid / kStride;
   const std::int64_t row0 = static_cast<std::int64_t>(blockIdx.y) * kTileM;
   const std::int64_t col0 = static_cast<std::int64_t>(blockIdx.x) * kTileN;

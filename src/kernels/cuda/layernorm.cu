@@ -62,7 +62,7 @@ __global__ void __launch_bounds__(kBlock)
 // Writes this block's sums of `acc` over its warps into row blockIdx.x of partial [blocks, dim].
 template <int kPerLane>
 __device__ __forceinline__ void store_block_partials(const float (&acc)[kPerLane], float* partial, int dim) {
-  __shared__ float warps[kWarpsPerBlock][32];
+  VIT_SHARED(float, warps, [kWarpsPerBlock][32]);
   const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
   for (int k = 0; k < kPerLane; ++k) {
     warps[warp][lane] = acc[k];

@@ -21,8 +21,8 @@ struct RowStats {
 // Every thread of the block gets the statistics of `row`.
 template <typename T>
 __device__ RowStats row_stats(const T* __restrict__ row, std::int64_t classes) {
-  __shared__ float scratch[32];
-  __shared__ std::int32_t first_max[32];
+  VIT_SHARED(float, scratch, [32]);
+  VIT_SHARED(std::int32_t, first_max, [32]);
   float local_max = -INFINITY;
   std::int32_t local_arg = 0x7fffffff;
   for (std::int64_t c = threadIdx.x; c < classes; c += blockDim.x) {

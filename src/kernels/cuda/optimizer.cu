@@ -49,7 +49,7 @@ __global__ void sgd_kernel(TensorBatch<3> batch, SgdStep s, const float* __restr
 }
 
 __global__ void sum_squares_kernel(TensorBatch<1> batch, float* __restrict__ sum_squares) {
-  __shared__ float scratch[32];
+  VIT_SHARED(float, scratch, [32]);
   const ChunkRange chunk = my_chunk(batch);
   const float* __restrict__ grad = static_cast<const float*>(batch.pointer[0][chunk.tensor]);
   float sum = 0.0f;

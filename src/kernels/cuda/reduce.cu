@@ -12,7 +12,7 @@ namespace {
 constexpr int kBlock = 256;
 
 __global__ void mean_forward_kernel(const float* __restrict__ x, float* __restrict__ out, std::int64_t n) {
-  __shared__ float scratch[32];
+  VIT_SHARED(float, scratch, [32]);
   double partial = 0.0;
   for (std::int64_t i = threadIdx.x; i < n; i += blockDim.x) partial += x[i];
   const float total = block_sum(static_cast<float>(partial), scratch);

@@ -1,11 +1,13 @@
 #include "runtime/cuda/caching_allocator.h"
 
-#include <cstring>
 #include <mutex>
 
 #include "runtime/cuda/cuda_api.h"
 #include "runtime/cuda/memory.h"
 #include "runtime/free_lists.h"
+#if VIT_CUDA_SIM
+#include "runtime/simt/memcheck.h"
+#endif
 
 namespace vit::cuda {
 
@@ -32,12 +34,13 @@ void release_cached_blocks(Cache& c) {
   c.free_blocks.clear([](void* block) { device_free(block); });
 }
 
-// The interpreter's device memory is host memory: poison every block handed out with 0xff bytes
-// (NaN as float32 and bf16), so an op that leaves an output element unwritten fails its test
-// instead of passing on a stale value from the cache.
-void* poisoned(void* block, [[maybe_unused]] std::size_t size) {
+// The interpreter's device memory is host memory: every block handed out is filled with 0xff
+// bytes (NaN as float32 and bf16), so an op that leaves an output element unwritten fails its
+// test instead of passing on a stale value from the cache; sanitizer builds also poison the bytes
+// past `bytes` and the cached blocks (runtime/simt/memcheck.h).
+void* handed_out(void* block, [[maybe_unused]] std::size_t bytes, [[maybe_unused]] std::size_t size) {
 #if VIT_CUDA_SIM
-  std::memset(block, 0xff, size);
+  simt::device_block_handed_out(block, bytes, size);
 #endif
   return block;
 }
@@ -65,13 +68,16 @@ void* cached_allocate(std::size_t bytes) {
     block = allocate_block(c, size);
     c.stats.in_use_bytes += size;
   }
-  return poisoned(block, size);
+  return handed_out(block, bytes, size);
 }
 
 void cached_release(void* data, std::size_t bytes) {
   const std::size_t size = rounded(bytes);
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mutex);
+#if VIT_CUDA_SIM
+  simt::device_block_taken_back(data, size);
+#endif
   c.free_blocks.put(data, size);
   c.stats.in_use_bytes -= size;
 }

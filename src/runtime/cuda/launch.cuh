@@ -1,8 +1,9 @@
 #pragma once
-// The one way kernels are launched, and the one way they reach dynamic shared memory, for both
-// builds of the same .cu source: nvcc (VIT_CUDA=ON) and the SIMT interpreter (VIT_CUDA=SIM).
+// The one way kernels are launched, and the one way they reach shared memory, for both builds of
+// the same .cu source: nvcc (VIT_CUDA=ON) and the SIMT interpreter (VIT_CUDA=SIM).
 //   vit::cuda::launch(kernel, grid, block, smem_bytes, stream, args...);
 //   float* tile = vit::cuda::dynamic_smem<float>();
+//   VIT_SHARED(float, tile, [32][33]);   // __shared__ __align__(16) float tile[32][33];
 // A failed launch throws vit::Error naming the caller's file and line.
 #include <cstddef>
 #include <string>
@@ -72,3 +73,14 @@ __device__ __forceinline__ T* dynamic_smem() {
 }
 
 }  // namespace vit::cuda
+
+// A static shared-memory variable, 16-byte aligned. In the interpreter it is a slot of the running
+// block's shared window (runtime/simt/shared_memory.h), so it is poisoned for each block and
+// bounds-checked like dynamic shared memory; `__shared__` itself does not compile there.
+#if VIT_CUDA_SIM
+#define VIT_SHARED(type, name, dims)                                                                   \
+  static constexpr ::vit::simt::detail::SharedDecl vit_shared_decl_##name{#name, __FILE__, __LINE__}; \
+  type(&name) dims = *static_cast<type(*) dims>(::vit::simt::detail::static_shared(&vit_shared_decl_##name, sizeof(type dims)))
+#else
+#define VIT_SHARED(type, name, dims) __shared__ __align__(16) type name dims
+#endif

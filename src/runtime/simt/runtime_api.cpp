@@ -1,11 +1,12 @@
 // The CUDA runtime calls vitcuda makes, defined for the interpreter build against the toolkit's
 // own declarations (cuda_runtime_api.h), on host memory: allocations are 256-byte aligned like
-// cudaMalloc's, streams are tokens, and launches finish before they return, so copies, memsets
+// cudaMalloc's and poisoned past their size (memcheck.h), streams are tokens, and launches finish before they return, so copies, memsets
 // and synchronisations are plain host operations; events record the host clock.
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 
+#include "runtime/simt/memcheck.h"
 #include "runtime/simt/toolkit.h"
 
 struct CUstream_st {};
@@ -21,10 +22,13 @@ cudaError_t cudaMalloc(void** pointer, size_t bytes) {
   if (pointer == nullptr) return cudaErrorInvalidValue;
   const std::size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
   *pointer = rounded == 0 ? nullptr : std::aligned_alloc(kAlignment, rounded);
-  return rounded != 0 && *pointer == nullptr ? cudaErrorMemoryAllocation : cudaSuccess;
+  if (rounded != 0 && *pointer == nullptr) return cudaErrorMemoryAllocation;
+  if (*pointer != nullptr) vit::simt::device_block_handed_out(*pointer, bytes, rounded);
+  return cudaSuccess;
 }
 
 cudaError_t cudaFree(void* pointer) {
+  if (pointer != nullptr) vit::simt::device_block_freed(pointer);
   std::free(pointer);
   return cudaSuccess;
 }

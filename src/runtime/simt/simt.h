@@ -1,9 +1,12 @@
 #pragma once
 // The device side of the SIMT interpreter (VIT_CUDA=SIM): what a .cu kernel sees when it is
 // compiled by the host compiler. Each GPU thread of a block is a fiber on one host thread, so
-//   __shared__            is `static thread_local` (one copy per host thread = per running block),
+//   shared memory         is the running block's window (shared_memory.cpp): dynamic_smem<T>()
+//                         and VIT_SHARED variables, poisoned for each block,
 //   threadIdx, blockIdx   are thread_local values the scheduler sets before resuming a fiber,
 //   __syncthreads, warp   primitives suspend the fiber in the scheduler (scheduler.cpp),
+//   mma, ldmatrix         are warp-collective operations (tensor_core.cpp),
+//   cp.async              copies wait in the thread's queue until its cp_async_wait,
 //   atomics               are host atomics (blocks run on several host threads at once).
 // Kernels include it through runtime/cuda/launch.cuh.
 
@@ -11,17 +14,28 @@
 
 #include <atomic>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
+#include <vector>
 
 namespace vit::simt::detail {
 
 // Set by the scheduler (scheduler.cpp) before it resumes a fiber / starts a block.
 inline thread_local uint3 thread_idx{}, block_idx{}, block_dim{}, grid_dim{};
-inline thread_local unsigned char* dynamic_smem = nullptr;
+inline thread_local unsigned char* dynamic_smem = nullptr;  // the window of the running block
 
-enum class WarpOpKind : std::uint8_t { sync, shfl_idx, shfl_up, shfl_down, shfl_xor, ballot, any, all };
+enum class WarpOpKind : std::uint8_t { sync, shfl_idx, shfl_up, shfl_down, shfl_xor, ballot, any, all, collective };
+
+// A warp-collective instruction (.sync.aligned): every lane of a full warp reaches it at the same
+// source line with its own `lane_data`; then `complete` runs once with the 32 lanes' data, in
+// lane order, and writes each lane's results.
+struct WarpCollective {
+  const char* name;
+  void (*complete)(void* const* lanes);
+};
+void warp_collective(const WarpCollective& op, void* lane_data, const char* file, int line);
 
 // Suspends the calling GPU thread until every lane of `mask` reaches a warp operation of the same
 // kind; returns the value it receives (the source lane's value, or the ballot bits).
@@ -29,6 +43,59 @@ std::uint64_t warp_op(WarpOpKind kind, unsigned mask, std::uint64_t value, int a
                       const char* file, int line);
 // Suspends the calling GPU thread until every thread of the block waits at this barrier.
 void block_barrier(const char* file, int line);
+
+// A VIT_SHARED variable: its declaration, the key of its slot in each block's shared window.
+struct SharedDecl {
+  const char* name;
+  const char* file;
+  int line;
+};
+void* static_shared(const SharedDecl* decl, std::size_t bytes);
+
+// ---- tensor-core primitives (tensor_core.cpp), called by kernels/cuda/mma.cuh ----------------
+enum class MmaInput : std::uint8_t { bf16, f16 };
+void mma_m16n8k16(MmaInput input, float* d, const std::uint32_t* a, const std::uint32_t* b, const float* c,
+                  const char* file, int line);
+void mma_m16n8k8_tf32(float* d, const std::uint32_t* a, const std::uint32_t* b, const float* c, const char* file,
+                      int line);
+// Checks that [address, address + bytes) lies in the running block's shared window.
+void check_shared_access(const char* what, const void* address, std::size_t bytes, std::size_t alignment,
+                         const char* file, int line);
+struct LdmatrixLane {
+  std::uint32_t* registers;
+  unsigned char row[16];  // the row this lane hands in, read by the lane itself (sanitizers see it)
+};
+const WarpCollective& ldmatrix_op(int count, bool trans);
+inline int lane_id() {
+  return static_cast<int>((thread_idx.x + block_dim.x * (thread_idx.y + block_dim.y * thread_idx.z)) % 32);
+}
+inline void ldmatrix(int count, bool trans, std::uint32_t* registers, const void* row, const char* file, int line) {
+  LdmatrixLane lane{registers, {}};
+  if (lane_id() < 8 * count) {  // only these lanes' addresses are read
+    check_shared_access("ldmatrix", row, sizeof(lane.row), 16, file, line);
+    std::memcpy(lane.row, row, sizeof(lane.row));
+  }
+  warp_collective(ldmatrix_op(count, trans), &lane, file, line);
+}
+
+// cp.async: the copy waits in the calling thread's queue; commit closes a group; wait lands the
+// copies of every group but the `pending` most recent ones, in the thread's own code below, so
+// the sanitizers see the writes where the kernel waits.
+struct AsyncCopy {
+  void* destination;
+  const void* source;
+  int bytes, source_bytes;
+};
+void cp_async(void* destination, const void* source, int bytes, int source_bytes, const char* file, int line);
+void cp_async_commit();
+std::vector<AsyncCopy>& cp_async_take_due(int pending);  // valid until the thread's next call
+inline void cp_async_wait(int pending) {
+  for (const AsyncCopy& copy : cp_async_take_due(pending)) {
+    std::memcpy(copy.destination, copy.source, static_cast<std::size_t>(copy.source_bytes));
+    std::memset(static_cast<unsigned char*>(copy.destination) + copy.source_bytes, 0,
+                static_cast<std::size_t>(copy.bytes - copy.source_bytes));
+  }
+}
 
 template <typename T>
 std::uint64_t to_bits(T value) {

@@ -6,7 +6,9 @@
 #define __host__
 #define __device__
 #define __global__
-#define __shared__ static thread_local  // one copy per host thread, i.e. per running block
+// Kernels declare static shared memory with VIT_SHARED (runtime/cuda/launch.cuh), which the
+// interpreter places in the running block's shared window; a plain __shared__ fails to compile.
+#define __shared__ __shared___needs_VIT_SHARED_in_the_interpreter_build
 #define __launch_bounds__(...)
 
 #include <cuda_runtime_api.h>
