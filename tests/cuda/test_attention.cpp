@@ -19,7 +19,9 @@ using vit::AttentionShape;
 
 namespace {
 
-constexpr AttentionShape kShapes[] = {{2, 37, 72, 3}, {1, 45, 128, 2}, {1, 70, 240, 2}};
+// Head dims 24, 64, 120, 32 and 128: bf16 at 32, 64 and 128 runs the tensor-core forward
+// (attention_mma.cu), with 1 to 3 key blocks of 64 and a ragged last one.
+constexpr AttentionShape kShapes[] = {{2, 37, 72, 3}, {1, 45, 128, 2}, {1, 70, 240, 2}, {1, 131, 96, 3}, {1, 50, 256, 2}};
 
 // log-sum-exp of every scaled score row, [B, H, N], in double.
 std::vector<float> reference_lse(const std::vector<float>& qkv, const AttentionShape& s) {

@@ -1,4 +1,5 @@
-// CUDA flash-style attention (portable path: CUDA cores, no tensor cores). Per (batch, head):
+// CUDA flash-style attention on CUDA cores: the f32 path, the bf16 backward, and the bf16 forward
+// where the tensor-core one (attention_mma.cu) does not apply. Per (batch, head):
 // Forward, one block per 16 query rows (4 warps x 4 rows): Q (pre-scaled) stays in shared memory,
 // K and V stream through it in tiles of 32 keys. For each row a warp computes the 32 scores with
 // lane = key, keeps the running max m and sum l (online softmax: the accumulated output is
@@ -13,7 +14,9 @@
 #include "kernels/cuda/attention.h"
 
 #include <cmath>
+#include <type_traits>
 
+#include "kernels/cuda/attention_mma.h"
 #include "runtime/cuda/numeric.cuh"
 
 namespace vit::cuda {
@@ -263,6 +266,9 @@ dim3 blocks_over(std::int64_t tokens, int per_block, const AttentionShape& s) {
 
 template <typename T>
 void attention_forward(const T* qkv, T* out, float* lse, const AttentionShape& s, cudaStream_t stream) {
+  if constexpr (std::is_same_v<T, bfloat16>) {
+    if (attention_mma_supports(qkv, s)) return attention_forward_mma(qkv, out, lse, s, stream);
+  }
   const Dims dims = dims_of(s);
   if (s.batch * s.tokens == 0) return;
   launch(attention_forward_kernel<typename DeviceTypeOf<T>::type>, blocks_over(s.tokens, kQueryRows, s), kThreads,

@@ -1,0 +1,213 @@
+// Attention forward on tensor cores for bf16, after FlashAttention-2. One block of 4 warps per
+// 64 query rows of one (batch, head); each warp owns 16 rows. Q is loaded once into shared memory
+// and kept in registers as mma A fragments; K and V stream through shared memory in blocks of 64
+// keys with cp.async, double-buffered (block j+1 loads while block j is used). Per key block a
+// warp computes S = Q K^T (mma m16n8k16, f32), masks keys past N, updates the running max and sum
+// of each row (online softmax in registers, the 4 lanes of a row group combine with shuffles),
+// rescales its output accumulators, repacks P as bf16 A fragments straight from the S
+// accumulators (no trip through shared memory), and adds P V (V's B fragments by ldmatrix.trans).
+// Traffic: Q, K, V read once per query block (K, V: N/64 times per head, mostly from L2), out
+// written once, plus the log-sum-exp of each row for the backward. Shared memory per block:
+// 5 tiles of 64 x (head dim + 8) bf16 (the 8 pad the rows off shared-memory bank conflicts).
+#include "kernels/cuda/attention_mma.h"
+
+#include <cmath>
+#include <cstdint>
+
+#include "kernels/cuda/mma.cuh"
+#include "runtime/cuda/numeric.cuh"
+
+namespace vit::cuda {
+
+namespace {
+
+constexpr int kWarps = 4, kThreads = 32 * kWarps, kQueryRows = 16 * kWarps, kKeyBlock = 64;
+
+struct MmaDims {
+  int tokens, dim, heads;
+  float scale;  // 1 / sqrt(head dim)
+};
+
+// Rows [first, first + 64) of one head's Q, K or V (row stride 3 * dim) into a [64][ld] tile with
+// 16-byte cp.async copies, zero-filling rows at or past `tokens`.
+template <int HeadDim>
+__device__ __forceinline__ void load_rows(const __nv_bfloat16* source, int stride, int first, int tokens,
+                                          __nv_bfloat16* tile, int ld) {
+  constexpr int kChunks = HeadDim / 8;  // 16-byte chunks per row
+  for (int c = threadIdx.x; c < kKeyBlock * kChunks; c += kThreads) {
+    const int r = c / kChunks, d = (c % kChunks) * 8, row = first + r;
+    const bool inside = row < tokens;
+    const __nv_bfloat16* from = source + static_cast<std::int64_t>(inside ? row : 0) * stride + d;
+    cp_async<16, true>(tile + r * ld + d, from, inside ? 16 : 0);
+  }
+}
+
+template <int HeadDim>
+__global__ void __launch_bounds__(kThreads)
+    attention_forward_mma_kernel(const __nv_bfloat16* __restrict__ qkv, __nv_bfloat16* __restrict__ out,
+                                 float* __restrict__ lse, MmaDims s) {
+  constexpr int ld = HeadDim + 8, kSteps = HeadDim / 16, kDimTiles = HeadDim / 8, kKeyTiles = kKeyBlock / 8;
+  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32, g = lane / 4, t = lane % 4;
+  const int b = blockIdx.y / s.heads, h = blockIdx.y % s.heads, q0 = blockIdx.x * kQueryRows;
+  const int stride = 3 * s.dim;
+  const __nv_bfloat16* q = qkv + static_cast<std::int64_t>(b) * s.tokens * stride + h * HeadDim;
+  const __nv_bfloat16* k = q + s.dim;
+  const __nv_bfloat16* v = q + 2 * s.dim;
+  __nv_bfloat16* q_tile = dynamic_smem<__nv_bfloat16>();  // [64][ld], then K and V, two buffers each
+  __nv_bfloat16* k_tiles = q_tile + kQueryRows * ld;
+  __nv_bfloat16* v_tiles = k_tiles + 2 * kKeyBlock * ld;
+
+  load_rows<HeadDim>(q, stride, q0, s.tokens, q_tile, ld);
+  load_rows<HeadDim>(k, stride, 0, s.tokens, k_tiles, ld);
+  load_rows<HeadDim>(v, stride, 0, s.tokens, v_tiles, ld);
+  cp_async_commit();
+
+  // ldmatrix.x4 row addresses: lane L hands in row L % 8 of matrix L / 8.
+  const int matrix = lane / 8, row_in_matrix = lane % 8;
+  std::uint32_t q_frag[kSteps][4];
+  float o[kDimTiles][4] = {}, row_max[2] = {-INFINITY, -INFINITY}, row_sum[2] = {0.0f, 0.0f};
+  const int key_blocks = (s.tokens + kKeyBlock - 1) / kKeyBlock;
+  for (int j = 0; j < key_blocks; ++j) {
+    if (j + 1 < key_blocks) {  // the next block into the other buffer, consumed two iterations ago
+      const int next = (j + 1) % 2;
+      load_rows<HeadDim>(k, stride, (j + 1) * kKeyBlock, s.tokens, k_tiles + next * kKeyBlock * ld, ld);
+      load_rows<HeadDim>(v, stride, (j + 1) * kKeyBlock, s.tokens, v_tiles + next * kKeyBlock * ld, ld);
+      cp_async_commit();
+      cp_async_wait<1>();
+    } else {
+      cp_async_wait<0>();
+    }
+    __syncthreads();
+    if (j == 0) {  // Q's A fragments: matrices (rows 0-7 | 8-15) x (dims 0-7 | 8-15) of each step
+#pragma unroll
+      for (int step = 0; step < kSteps; ++step) {
+        const int row = warp * 16 + (matrix % 2) * 8 + row_in_matrix, dim = step * 16 + (matrix / 2) * 8;
+        ldmatrix<4>(q_frag[step], q_tile + row * ld + dim);
+      }
+    }
+    const __nv_bfloat16* k_tile = k_tiles + (j % 2) * kKeyBlock * ld;
+    const __nv_bfloat16* v_tile = v_tiles + (j % 2) * kKeyBlock * ld;
+
+    // S = Q K^T: K rows are B's columns, so plain ldmatrix gives B fragments; one x4 covers two
+    // key tiles (matrices: keys 0-7 | 8-15 of the pair x dims 0-7 | 8-15 of the step).
+    float score[kKeyTiles][4] = {};
+#pragma unroll
+    for (int step = 0; step < kSteps; ++step) {
+#pragma unroll
+      for (int pair = 0; pair < kKeyTiles / 2; ++pair) {
+        const int key = pair * 16 + (matrix / 2) * 8 + row_in_matrix, dim = step * 16 + (matrix % 2) * 8;
+        std::uint32_t kb[4];
+        ldmatrix<4>(kb, k_tile + key * ld + dim);
+        const std::uint32_t first[2] = {kb[0], kb[1]}, second[2] = {kb[2], kb[3]};
+        mma_m16n8k16_bf16(score[2 * pair], q_frag[step], first, score[2 * pair]);
+        mma_m16n8k16_bf16(score[2 * pair + 1], q_frag[step], second, score[2 * pair + 1]);
+      }
+    }
+
+    // Online softmax. Element i of a key tile's accumulator is row g + 8 (i / 2), key 2t + i % 2.
+    float block_max[2] = {row_max[0], row_max[1]};
+#pragma unroll
+    for (int tile = 0; tile < kKeyTiles; ++tile) {
+#pragma unroll
+      for (int i = 0; i < 4; ++i) {
+        const int key = j * kKeyBlock + tile * 8 + 2 * t + i % 2;
+        score[tile][i] = key < s.tokens ? score[tile][i] * s.scale : -INFINITY;
+        block_max[i / 2] = fmaxf(block_max[i / 2], score[tile][i]);
+      }
+    }
+    float rescale[2], block_sum[2] = {0.0f, 0.0f};
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {  // the 4 lanes of a group hold the row's keys between them
+      block_max[r] = fmaxf(block_max[r], __shfl_xor_sync(kFullMask, block_max[r], 1));
+      block_max[r] = fmaxf(block_max[r], __shfl_xor_sync(kFullMask, block_max[r], 2));
+      rescale[r] = expf(row_max[r] - block_max[r]);  // 0 on the first block (row_max = -inf)
+      row_max[r] = block_max[r];  // finite: every key block holds a key below N
+    }
+#pragma unroll
+    for (int tile = 0; tile < kKeyTiles; ++tile) {
+#pragma unroll
+      for (int i = 0; i < 4; ++i) {
+        score[tile][i] = expf(score[tile][i] - row_max[i / 2]);  // now P; 0 for masked keys
+        block_sum[i / 2] += score[tile][i];
+      }
+    }
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+      block_sum[r] += __shfl_xor_sync(kFullMask, block_sum[r], 1);
+      block_sum[r] += __shfl_xor_sync(kFullMask, block_sum[r], 2);
+      row_sum[r] = row_sum[r] * rescale[r] + block_sum[r];
+    }
+#pragma unroll
+    for (int tile = 0; tile < kDimTiles; ++tile) {
+#pragma unroll
+      for (int i = 0; i < 4; ++i) o[tile][i] *= rescale[i / 2];
+    }
+
+    // O += P V over 16 keys at a time. P's accumulators of key tiles 2kk, 2kk+1 are exactly the A
+    // fragment of those 16 keys; V's B fragments come from ldmatrix.trans (matrices: keys 0-7 |
+    // 8-15 x dims 0-7 | 8-15 of a pair of dim tiles).
+#pragma unroll
+    for (int kk = 0; kk < kKeyBlock / 16; ++kk) {
+      const std::uint32_t p[4] = {
+          pack_bf16x2(__float2bfloat16(score[2 * kk][0]), __float2bfloat16(score[2 * kk][1])),
+          pack_bf16x2(__float2bfloat16(score[2 * kk][2]), __float2bfloat16(score[2 * kk][3])),
+          pack_bf16x2(__float2bfloat16(score[2 * kk + 1][0]), __float2bfloat16(score[2 * kk + 1][1])),
+          pack_bf16x2(__float2bfloat16(score[2 * kk + 1][2]), __float2bfloat16(score[2 * kk + 1][3]))};
+#pragma unroll
+      for (int pair = 0; pair < kDimTiles / 2; ++pair) {
+        const int key = kk * 16 + (matrix % 2) * 8 + row_in_matrix, dim = pair * 16 + (matrix / 2) * 8;
+        std::uint32_t vb[4];
+        ldmatrix<4, true>(vb, v_tile + key * ld + dim);
+        const std::uint32_t first[2] = {vb[0], vb[1]}, second[2] = {vb[2], vb[3]};
+        mma_m16n8k16_bf16(o[2 * pair], p, first, o[2 * pair]);
+        mma_m16n8k16_bf16(o[2 * pair + 1], p, second, o[2 * pair + 1]);
+      }
+    }
+    __syncthreads();  // this buffer is loaded again at iteration j + 1
+  }
+
+#pragma unroll
+  for (int r = 0; r < 2; ++r) {
+    const int row = q0 + warp * 16 + g + 8 * r;
+    if (row >= s.tokens) continue;
+    __nv_bfloat16* o_row = out + (static_cast<std::int64_t>(b) * s.tokens + row) * s.dim + h * HeadDim;
+    const float inverse = 1.0f / row_sum[r];
+#pragma unroll
+    for (int tile = 0; tile < kDimTiles; ++tile) {
+      o_row[tile * 8 + 2 * t] = __float2bfloat16(o[tile][2 * r] * inverse);
+      o_row[tile * 8 + 2 * t + 1] = __float2bfloat16(o[tile][2 * r + 1] * inverse);
+    }
+    if (t == 0) lse[(static_cast<std::int64_t>(b) * s.heads + h) * s.tokens + row] = row_max[r] + logf(row_sum[r]);
+  }
+}
+
+template <int HeadDim>
+void launch_forward(const __nv_bfloat16* qkv, __nv_bfloat16* out, float* lse, const AttentionShape& s,
+                    cudaStream_t stream) {
+  const MmaDims dims{static_cast<int>(s.tokens), static_cast<int>(s.dim), static_cast<int>(s.heads),
+                     1.0f / std::sqrt(static_cast<float>(HeadDim))};
+  const dim3 grid(static_cast<unsigned>((s.tokens + kQueryRows - 1) / kQueryRows),
+                  static_cast<unsigned>(s.batch * s.heads));
+  const std::size_t smem = static_cast<std::size_t>(kQueryRows + 4 * kKeyBlock) * (HeadDim + 8) * 2;
+  launch(attention_forward_mma_kernel<HeadDim>, grid, kThreads, smem, stream, qkv, out, lse, dims);
+}
+
+}  // namespace
+
+bool attention_mma_supports(const bfloat16* qkv, const AttentionShape& s) {
+  const std::int64_t hd = s.head_dim();
+  return (hd == 32 || hd == 64 || hd == 128) && reinterpret_cast<std::uintptr_t>(qkv) % 16 == 0 &&
+         3 * s.dim * s.tokens * s.batch < (std::int64_t{1} << 31) && s.batch * s.heads < 65536;
+}
+
+void attention_forward_mma(const bfloat16* qkv, bfloat16* out, float* lse, const AttentionShape& s,
+                           cudaStream_t stream) {
+  if (s.batch * s.tokens == 0) return;
+  switch (s.head_dim()) {
+    case 32: launch_forward<32>(device_ptr(qkv), device_ptr(out), lse, s, stream); break;
+    case 64: launch_forward<64>(device_ptr(qkv), device_ptr(out), lse, s, stream); break;
+    default: launch_forward<128>(device_ptr(qkv), device_ptr(out), lse, s, stream); break;
+  }
+}
+
+}  // namespace vit::cuda
