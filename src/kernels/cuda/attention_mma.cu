@@ -121,7 +121,7 @@ __global__ void __launch_bounds__(kThreads)
       block_max[r] = fmaxf(block_max[r], __shfl_xor_sync(kFullMask, block_max[r], 1));
       block_max[r] = fmaxf(block_max[r], __shfl_xor_sync(kFullMask, block_max[r], 2));
       rescale[r] = expf(row_max[r] - block_max[r]);  // 0 on the first block (row_max = -inf)
-      row_max[r] = block_max[r];  // finite: every key block holds a key below N
+      row_max[r] = block_max[r];                     // finite: every key block holds a key below N
     }
 #pragma unroll
     for (int tile = 0; tile < kKeyTiles; ++tile) {
@@ -204,9 +204,15 @@ void attention_forward_mma(const bfloat16* qkv, bfloat16* out, float* lse, const
                            cudaStream_t stream) {
   if (s.batch * s.tokens == 0) return;
   switch (s.head_dim()) {
-    case 32: launch_forward<32>(device_ptr(qkv), device_ptr(out), lse, s, stream); break;
-    case 64: launch_forward<64>(device_ptr(qkv), device_ptr(out), lse, s, stream); break;
-    default: launch_forward<128>(device_ptr(qkv), device_ptr(out), lse, s, stream); break;
+    case 32:
+      launch_forward<32>(device_ptr(qkv), device_ptr(out), lse, s, stream);
+      break;
+    case 64:
+      launch_forward<64>(device_ptr(qkv), device_ptr(out), lse, s, stream);
+      break;
+    default:
+      launch_forward<128>(device_ptr(qkv), device_ptr(out), lse, s, stream);
+      break;
   }
 }
 
