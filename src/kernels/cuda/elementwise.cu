@@ -1,8 +1,10 @@
 // CUDA element-wise kernels. Adds, tanh and the GELU forward are grid-stride loops: one read per
 // input element and one write per output element, nothing else (bandwidth-bound). The GELU
 // backward also sums dx per column for the bias gradient: it runs on (32 x 8)-thread tiles
-// (column_sum.cuh), writes dx once and adds one float32 atomic per column per 128-row band.
+// (column_sum.cuh), writes dx once and each 128-row band's column sums (added in order after).
 #include "kernels/cuda/elementwise.h"
+
+#include <optional>
 
 #include "kernels/cuda/column_sum.cuh"
 #include "runtime/cuda/numeric.cuh"
@@ -37,7 +39,7 @@ __global__ void bias_gelu_forward_kernel(const T* __restrict__ x, const float* _
 
 template <typename T>
 __global__ void bias_gelu_backward_kernel(const T* __restrict__ x, const float* __restrict__ bias,
-                                          const T* __restrict__ dy, T* __restrict__ dx, float* __restrict__ dbias,
+                                          const T* __restrict__ dy, T* __restrict__ dx, float* __restrict__ band_sums,
                                           std::int64_t rows, std::int64_t cols) {
   const std::int64_t col = static_cast<std::int64_t>(blockIdx.x) * kColumnTile + threadIdx.x;
   const Band band = column_band(rows);
@@ -51,7 +53,7 @@ __global__ void bias_gelu_backward_kernel(const T* __restrict__ x, const float* 
       sum += grad;
     }
   }
-  if (dbias != nullptr) add_column_partials(sum, dbias, col, cols);  // the same branch for the whole block
+  if (band_sums != nullptr) store_column_partials(sum, band_sums, col, cols);  // the same branch for the block
 }
 
 template <typename T>
@@ -81,10 +83,7 @@ template <typename T>
 void add_backward_broadcast(const T* dout, float* db, std::int64_t n, std::int64_t b_count, cudaStream_t stream) {
   VIT_CHECK(b_count > 0 && n % b_count == 0, "add_backward_broadcast: ", n, " elements do not broadcast ",
             b_count, ".");
-  CUDA_CHECK(cudaMemsetAsync(db, 0, b_count * sizeof(float), stream));
-  const std::int64_t rows = n / b_count;
-  launch(column_sum_kernel<typename DeviceTypeOf<T>::type>, column_grid(rows, b_count), column_block(), 0, stream,
-         device_ptr(dout), db, rows, b_count);
+  column_sums(dout, n / b_count, b_count, db, stream);
 }
 
 template <typename T>
@@ -100,9 +99,12 @@ template <typename T>
 void bias_gelu_backward(const T* x, const float* bias, const T* dy, T* dx, float* dbias, std::int64_t rows,
                         std::int64_t cols, cudaStream_t stream) {
   if (rows * cols == 0) return;
-  if (dbias != nullptr) CUDA_CHECK(cudaMemsetAsync(dbias, 0, cols * sizeof(float), stream));
+  std::optional<ColumnSums> dbias_sums;
+  if (dbias != nullptr) dbias_sums.emplace(rows, cols, dbias);
   launch(bias_gelu_backward_kernel<typename DeviceTypeOf<T>::type>, column_grid(rows, cols), column_block(), 0,
-         stream, device_ptr(x), bias, device_ptr(dy), device_ptr(dx), dbias, rows, cols);
+         stream, device_ptr(x), bias, device_ptr(dy), device_ptr(dx),
+         dbias_sums ? dbias_sums->band_sums() : nullptr, rows, cols);
+  if (dbias_sums) dbias_sums->finish(stream);
 }
 
 template <typename T>

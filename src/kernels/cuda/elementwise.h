@@ -21,8 +21,8 @@ void add_backward_broadcast(const T* dout, float* db, std::int64_t n, std::int64
 template <typename T>
 void bias_gelu_forward(const T* x, const float* bias, T* y, std::int64_t rows, std::int64_t cols,
                        cudaStream_t stream);
-// dx = dy * gelu'(x + bias); dbias (may be null) = column sums of dx, overwritten (float32 atomics:
-// the summation order, hence the last bits, can vary between runs).
+// dx = dy * gelu'(x + bias); dbias (may be null) = column sums of dx, overwritten (in a fixed
+// order: the same bits every run).
 template <typename T>
 void bias_gelu_backward(const T* x, const float* bias, const T* dy, T* dx, float* dbias, std::int64_t rows,
                         std::int64_t cols, cudaStream_t stream);

@@ -179,9 +179,7 @@ void layernorm_backward(const T* x, const float* gamma, const float* mean, const
   });
   for (auto [partial, out] : {std::pair{partial_dgamma, dgamma}, std::pair{partial_dbeta, dbeta}}) {
     if (out == nullptr) continue;
-    CUDA_CHECK(cudaMemsetAsync(out, 0, dim * sizeof(float), stream));
-    launch(column_sum_kernel<float>, column_grid(blocks, dim), column_block(), 0, stream,
-           static_cast<const float*>(partial), out, blocks, dim);
+    column_sums(static_cast<const float*>(partial), blocks, dim, out, stream);
   }
 }
 

@@ -73,13 +73,7 @@ void linear_backward(const T* x, const T* w, const T* dy, T* dx, float* dw, floa
                      std::int64_t in, std::int64_t out, cudaStream_t stream, GemmBackend backend) {
   if (dx != nullptr) gemm(false, false, rows, in, out, 1.0f, dy, out, w, in, 0.0f, dx, in, stream, backend);
   if (dw != nullptr) gemm(true, false, out, in, rows, 1.0f, dy, out, x, in, 0.0f, dw, in, stream, backend);
-  if (db != nullptr) {
-    CUDA_CHECK(cudaMemsetAsync(db, 0, out * sizeof(float), stream));
-    if (rows > 0) {
-      launch(column_sum_kernel<typename DeviceTypeOf<T>::type>, column_grid(rows, out), column_block(), 0, stream,
-             device_ptr(dy), db, rows, out);
-    }
-  }
+  if (db != nullptr) column_sums(dy, rows, out, db, stream);
 }
 
 #define VIT_INSTANTIATE_GEMM(TIn, TOut)                                                                        \

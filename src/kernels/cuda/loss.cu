@@ -1,11 +1,13 @@
 // CUDA cross-entropy: one block per row. Forward reads the row twice (max and first arg-max, then
-// the sum of exponentials and of logits; a classifier row is small and stays in L1/L2), adds the
-// row's loss / rows into the scalar and one to the correct count with float/int atomics.
+// the sum of exponentials and of logits; a classifier row is small and stays in L1/L2), writes the
+// row's loss and adds one to the correct count (an integer atomic: exact); one block then adds the
+// row losses in a fixed order, so the loss has the same bits every run.
 // Backward reads the row twice (max, then the sum) and writes dlogits once, recomputing the
 // softmax instead of saving it.
 #include "kernels/cuda/loss.h"
 
 #include "runtime/cuda/numeric.cuh"
+#include "runtime/cuda/scratch.h"
 
 namespace vit::cuda {
 
@@ -57,7 +59,7 @@ __device__ RowStats row_stats(const T* __restrict__ row, std::int64_t classes) {
 template <typename T>
 __global__ void __launch_bounds__(kBlock)
     cross_entropy_forward_kernel(const T* __restrict__ logits, const std::int32_t* __restrict__ labels,
-                                 std::int64_t rows, std::int64_t classes, float smoothing, float* __restrict__ loss,
+                                 std::int64_t classes, float smoothing, float* __restrict__ row_losses,
                                  std::int32_t* __restrict__ correct) {
   const std::int64_t r = blockIdx.x;
   const T* row = logits + r * classes;
@@ -66,9 +68,19 @@ __global__ void __launch_bounds__(kBlock)
     const std::int32_t label = labels[r];
     const float row_loss = (1.0f - smoothing) * (stats.log_sum_exp - to_float(row[label])) +
                            smoothing * (stats.log_sum_exp - stats.sum / classes);
-    atomicAdd(loss, row_loss / rows);
+    row_losses[r] = row_loss;
     if (correct != nullptr && stats.argmax == label) atomicAdd(correct, 1);
   }
+}
+
+// *mean = the mean of values[0..n), summed in the same order every run (one block).
+__global__ void __launch_bounds__(kBlock)
+    mean_of_rows_kernel(const float* __restrict__ values, std::int64_t n, float* __restrict__ mean) {
+  VIT_SHARED(float, scratch, [32]);
+  float sum = 0.0f;
+  for (std::int64_t i = threadIdx.x; i < n; i += blockDim.x) sum += values[i];
+  sum = block_sum(sum, scratch);
+  if (threadIdx.x == 0) *mean = sum / static_cast<float>(n);
 }
 
 template <typename T>
@@ -92,10 +104,11 @@ template <typename T>
 void cross_entropy_forward(const T* logits, const std::int32_t* labels, std::int64_t rows, std::int64_t classes,
                            float smoothing, float* loss, std::int32_t* correct, cudaStream_t stream) {
   VIT_CHECK(rows >= 1 && rows <= 0x7fffffff && classes >= 1, "cross_entropy: bad shape [", rows, ", ", classes, "].");
-  CUDA_CHECK(cudaMemsetAsync(loss, 0, sizeof(float), stream));
   if (correct != nullptr) CUDA_CHECK(cudaMemsetAsync(correct, 0, sizeof(std::int32_t), stream));
+  const Scratch<float> row_losses(static_cast<std::size_t>(rows));
   launch(cross_entropy_forward_kernel<typename DeviceTypeOf<T>::type>, static_cast<unsigned>(rows), kBlock, 0,
-         stream, device_ptr(logits), labels, rows, classes, smoothing, loss, correct);
+         stream, device_ptr(logits), labels, classes, smoothing, row_losses.get(), correct);
+  launch(mean_of_rows_kernel, 1, kBlock, 0, stream, static_cast<const float*>(row_losses.get()), rows, loss);
 }
 
 template <typename T>

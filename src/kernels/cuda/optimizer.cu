@@ -1,13 +1,14 @@
 // CUDA optimizer updates. AdamW reads param, grad, m, v and writes param, m, v once (28 bytes per
 // element); SGD with momentum reads 3 and writes 2 arrays. Both are grid-stride loops over the
 // multi-tensor chunks (multi_tensor.cuh), in the CPU twin's operation order. The gradient norm
-// sums squares per block (block_sum), adds one float atomic per block, and a one-thread kernel
-// turns the sum into the norm and the clipping factor.
+// sums squares per block (block_sum) into one partial per block, and one block adds the partials
+// in a fixed order (the same bits every run) and turns the sum into the norm and clip factor.
 #include "kernels/cuda/optimizer.h"
 
 #include <array>
 
 #include "kernels/cuda/multi_tensor.cuh"
+#include "runtime/cuda/scratch.h"
 
 namespace vit::cuda {
 
@@ -48,19 +49,26 @@ __global__ void sgd_kernel(TensorBatch<3> batch, SgdStep s, const float* __restr
   }
 }
 
-__global__ void sum_squares_kernel(TensorBatch<1> batch, float* __restrict__ sum_squares) {
+// partials[b] = the sum of squares of block b's chunk.
+__global__ void sum_squares_kernel(TensorBatch<1> batch, float* __restrict__ partials) {
   VIT_SHARED(float, scratch, [32]);
   const ChunkRange chunk = my_chunk(batch);
   const float* __restrict__ grad = static_cast<const float*>(batch.pointer[0][chunk.tensor]);
   float sum = 0.0f;
   for (std::int64_t i = chunk.begin + threadIdx.x; i < chunk.end; i += blockDim.x) sum += grad[i] * grad[i];
   sum = block_sum(sum, scratch);
-  if (threadIdx.x == 0) atomicAdd(sum_squares, sum);
+  if (threadIdx.x == 0) partials[blockIdx.x] = sum;
 }
 
-__global__ void finish_norm_kernel(const float* __restrict__ sum_squares, float max_norm, float* __restrict__ norm,
-                                   float* __restrict__ clip_scale) {
-  const float total = sqrtf(*sum_squares);
+// One block: the norm from the partials, added in a fixed order, and the clip factor.
+__global__ void finish_norm_kernel(const float* __restrict__ partials, std::int64_t count, float max_norm,
+                                   float* __restrict__ norm, float* __restrict__ clip_scale) {
+  VIT_SHARED(float, scratch, [32]);
+  float sum = 0.0f;
+  for (std::int64_t i = threadIdx.x; i < count; i += blockDim.x) sum += partials[i];
+  sum = block_sum(sum, scratch);
+  if (threadIdx.x != 0) return;
+  const float total = sqrtf(sum);
   *norm = total;
   if (clip_scale != nullptr) {
     const float coefficient = max_norm / (total + 1e-6f);
@@ -95,15 +103,20 @@ void sgd_update(const std::vector<SgdTensor>& tensors, const SgdStep& step, cons
 }
 
 void grad_norm(const std::vector<GradTensor>& grads, float max_norm, float* norm, float* clip_scale,
-               float* sum_squares, cudaStream_t stream) {
-  CUDA_CHECK(cudaMemsetAsync(sum_squares, 0, sizeof(float), stream));
+               cudaStream_t stream) {
+  std::int64_t blocks = 0;  // one per chunk, as for_each_batch launches them
+  for (const GradTensor& g : grads) blocks += (g.size + kChunk - 1) / kChunk;
+  const Scratch<float> partials(static_cast<std::size_t>(blocks));
+  std::int64_t first = 0;
   for_each_batch<1>(
       grads, [](const GradTensor& t) { return std::array<void*, 1>{const_cast<float*>(t.grad)}; },
       [](const GradTensor& t) { return t.size; },
-      [&](const TensorBatch<1>& batch, unsigned blocks) {
-        launch(sum_squares_kernel, blocks, kMultiTensorBlock, 0, stream, batch, sum_squares);
+      [&](const TensorBatch<1>& batch, unsigned batch_blocks) {
+        launch(sum_squares_kernel, batch_blocks, kMultiTensorBlock, 0, stream, batch, partials.get() + first);
+        first += batch_blocks;
       });
-  launch(finish_norm_kernel, 1, 1, 0, stream, static_cast<const float*>(sum_squares), max_norm, norm, clip_scale);
+  launch(finish_norm_kernel, 1, kMultiTensorBlock, 0, stream, static_cast<const float*>(partials.get()), blocks,
+         max_norm, norm, clip_scale);
 }
 
 }  // namespace vit::cuda

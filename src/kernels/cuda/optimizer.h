@@ -39,9 +39,9 @@ struct GradTensor {
 };
 
 // *norm = sqrt(sum of squares of every gradient); *clip_scale = min(1, max_norm / (norm + 1e-6))
-// as torch.nn.utils.clip_grad_norm_ (1 when max_norm <= 0; clip_scale may be null). `sum_squares`
-// is one float of device scratch.
+// as torch.nn.utils.clip_grad_norm_ (1 when max_norm <= 0; clip_scale may be null). The same bits
+// every run: no float atomics.
 void grad_norm(const std::vector<GradTensor>& grads, float max_norm, float* norm, float* clip_scale,
-               float* sum_squares, cudaStream_t stream);
+               cudaStream_t stream);
 
 }  // namespace vit::cuda

@@ -188,9 +188,7 @@ void class_pos_embed_backward(const T* dout, T* dtokens, float* dcls, float* dpo
   }
   if (dpos != nullptr) {
     const std::int64_t sequence = (n + 1) * dim;
-    CUDA_CHECK(cudaMemsetAsync(dpos, 0, sequence * sizeof(float), stream));
-    launch(column_sum_kernel<typename DeviceTypeOf<T>::type>, column_grid(batch, sequence), column_block(), 0, stream,
-           device_ptr(dout), dpos, batch, sequence);
+    column_sums(dout, batch, sequence, dpos, stream);
   }
   if (dcls != nullptr) {
     CUDA_CHECK(cudaMemcpyAsync(dcls, dpos, dim * sizeof(float), cudaMemcpyDeviceToDevice, stream));

@@ -24,10 +24,10 @@ float clip_grad_norm(const std::vector<Tensor>& grads, float max_norm) {
   if (grads.empty()) return 0.0f;
   std::vector<cuda::GradTensor> list;
   for (const Tensor& g : grads) list.push_back({g.data<float>(), g.numel()});
-  // norm, clip factor and the sum-of-squares scratch, on the device.
-  const Tensor scalars = Tensor::empty({3}, DType::f32, grads.front().device());
+  // norm and clip factor, on the device.
+  const Tensor scalars = Tensor::empty({2}, DType::f32, grads.front().device());
   float* norm = scalars.data<float>();
-  cuda::grad_norm(list, max_norm, norm, norm + 1, norm + 2, compute_stream());
+  cuda::grad_norm(list, max_norm, norm, norm + 1, compute_stream());
   const float host_norm = scalars.slice(0, 1).item();
   if (max_norm / (host_norm + 1e-6f) < 1.0f) {
     for (const Tensor& g : grads) cuda::scale_in_place(g.data<float>(), g.numel(), norm + 1, compute_stream());

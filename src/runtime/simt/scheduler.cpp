@@ -585,6 +585,12 @@ std::vector<AsyncCopy>& cp_async_take_due(int pending) {
 
 }  // namespace detail
 
+namespace {
+std::atomic<BlockOrder> block_order{BlockOrder::forward};
+}  // namespace
+
+void set_block_order(BlockOrder order) { block_order = order; }
+
 void launch(dim3 grid, dim3 block, std::size_t dynamic_smem_bytes, const std::function<void()>& thread_body,
             const char* file, int line) {
   const std::int64_t threads = std::int64_t{block.x} * block.y * block.z;
@@ -599,9 +605,11 @@ void launch(dim3 grid, dim3 block, std::size_t dynamic_smem_bytes, const std::fu
   std::string first_error;
   std::mutex error_mutex;
   race::release(&launch_token);
+  const bool reverse = block_order == BlockOrder::reverse;
 #pragma omp parallel for schedule(dynamic) num_threads(host_threads(blocks))
-  for (std::int64_t b = 0; b < blocks; ++b) {
+  for (std::int64_t i = 0; i < blocks; ++i) {
     if (failed.load(std::memory_order_relaxed)) continue;
+    const std::int64_t b = reverse ? blocks - 1 - i : i;
     set_current_launch(file, line);
     const uint3 index{static_cast<unsigned>(b % grid.x), static_cast<unsigned>(b / grid.x % grid.y),
                       static_cast<unsigned>(b / (std::int64_t{grid.x} * grid.y))};

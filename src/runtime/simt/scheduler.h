@@ -14,4 +14,10 @@ namespace vit::simt {
 void launch(dim3 grid, dim3 block, std::size_t dynamic_smem_bytes, const std::function<void()>& thread_body,
             const char* file, int line);
 
+// The order in which a launch starts its blocks. A GPU promises none, so a result that changes
+// with it (float atomics across blocks, a block reading another's output) is a bug; tests run a
+// kernel in both orders to show that it has none.
+enum class BlockOrder { forward, reverse };
+void set_block_order(BlockOrder order);
+
 }  // namespace vit::simt
