@@ -1,5 +1,6 @@
-// CUDA flash-style attention on CUDA cores: the f32 path, the bf16 backward, and the bf16 forward
-// where the tensor-core one (attention_mma.cu) does not apply. Per (batch, head):
+// CUDA flash-style attention on CUDA cores: the f32 path, and bf16 where the tensor-core kernels
+// (attention_mma.cu, attention_mma_backward.cu: head dims 32, 64, 128) do not apply; the delta
+// kernel below serves both backwards. Per (batch, head):
 // Forward, one block per 16 query rows (4 warps x 4 rows): Q (pre-scaled) stays in shared memory,
 // K and V stream through it in tiles of 32 keys. For each row a warp computes the 32 scores with
 // lane = key, keeps the running max m and sum l (online softmax: the accumulated output is
@@ -267,7 +268,7 @@ dim3 blocks_over(std::int64_t tokens, int per_block, const AttentionShape& s) {
 template <typename T>
 void attention_forward(const T* qkv, T* out, float* lse, const AttentionShape& s, cudaStream_t stream) {
   if constexpr (std::is_same_v<T, bfloat16>) {
-    if (attention_mma_supports(qkv, s)) return attention_forward_mma(qkv, out, lse, s, stream);
+    if (attention_mma_supports(s, {qkv, out})) return attention_forward_mma(qkv, out, lse, s, stream);
   }
   const Dims dims = dims_of(s);
   if (s.batch * s.tokens == 0) return;
@@ -289,6 +290,11 @@ void attention_backward(const T* qkv, const T* out, const float* lse, const T* d
   const int hd = static_cast<int>(dims.head_dim);
   launch(attention_delta_kernel<D>, grid_for(rows * 32, 256), 256, 0, stream, device_ptr(out), device_ptr(dout),
          workspace, dims, rows);
+  if constexpr (std::is_same_v<T, bfloat16>) {
+    if (attention_mma_supports(s, {qkv, dout, dqkv})) {
+      return attention_backward_mma(qkv, lse, dout, workspace, dqkv, s, stream);
+    }
+  }
   launch(attention_dkv_kernel<D>, blocks_over(s.tokens, kKeys, s), kThreads, key_block_smem(hd), stream,
          device_ptr(qkv), lse, device_ptr(dout), static_cast<const float*>(workspace), device_ptr(dqkv), dims);
   launch(attention_dq_kernel<D>, blocks_over(s.tokens, kQueryRows, s), kThreads, query_block_smem(hd), stream,

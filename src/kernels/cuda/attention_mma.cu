@@ -14,38 +14,19 @@
 #include <cmath>
 #include <cstdint>
 
-#include "kernels/cuda/mma.cuh"
-#include "runtime/cuda/numeric.cuh"
+#include "kernels/cuda/attention_mma.cuh"
 
 namespace vit::cuda {
 
 namespace {
 
-constexpr int kWarps = 4, kThreads = 32 * kWarps, kQueryRows = 16 * kWarps, kKeyBlock = 64;
-
-struct MmaDims {
-  int tokens, dim, heads;
-  float scale;  // 1 / sqrt(head dim)
-};
-
-// Rows [first, first + 64) of one head's Q, K or V (row stride 3 * dim) into a [64][ld] tile with
-// 16-byte cp.async copies, zero-filling rows at or past `tokens`.
-template <int HeadDim>
-__device__ __forceinline__ void load_rows(const __nv_bfloat16* source, int stride, int first, int tokens,
-                                          __nv_bfloat16* tile, int ld) {
-  constexpr int kChunks = HeadDim / 8;  // 16-byte chunks per row
-  for (int c = threadIdx.x; c < kKeyBlock * kChunks; c += kThreads) {
-    const int r = c / kChunks, d = (c % kChunks) * 8, row = first + r;
-    const bool inside = row < tokens;
-    const __nv_bfloat16* from = source + static_cast<std::int64_t>(inside ? row : 0) * stride + d;
-    cp_async<16, true>(tile + r * ld + d, from, inside ? 16 : 0);
-  }
-}
+using namespace attention_mma;
+constexpr int kQueryRows = kBlockRows, kKeyBlock = kBlockRows;
 
 template <int HeadDim>
 __global__ void __launch_bounds__(kThreads)
     attention_forward_mma_kernel(const __nv_bfloat16* __restrict__ qkv, __nv_bfloat16* __restrict__ out,
-                                 float* __restrict__ lse, MmaDims s) {
+                                 float* __restrict__ lse, Dims s) {
   constexpr int ld = HeadDim + 8, kSteps = HeadDim / 16, kDimTiles = HeadDim / 8, kKeyTiles = kKeyBlock / 8;
   const int lane = threadIdx.x % 32, warp = threadIdx.x / 32, g = lane / 4, t = lane % 4;
   const int b = blockIdx.y / s.heads, h = blockIdx.y % s.heads, q0 = blockIdx.x * kQueryRows;
@@ -62,8 +43,6 @@ __global__ void __launch_bounds__(kThreads)
   load_rows<HeadDim>(v, stride, 0, s.tokens, v_tiles, ld);
   cp_async_commit();
 
-  // ldmatrix.x4 row addresses: lane L hands in row L % 8 of matrix L / 8.
-  const int matrix = lane / 8, row_in_matrix = lane % 8;
   std::uint32_t q_frag[kSteps][4];
   float o[kDimTiles][4] = {}, row_max[2] = {-INFINITY, -INFINITY}, row_sum[2] = {0.0f, 0.0f};
   const int key_blocks = (s.tokens + kKeyBlock - 1) / kKeyBlock;
@@ -78,27 +57,21 @@ __global__ void __launch_bounds__(kThreads)
       cp_async_wait<0>();
     }
     __syncthreads();
-    if (j == 0) {  // Q's A fragments: matrices (rows 0-7 | 8-15) x (dims 0-7 | 8-15) of each step
+    if (j == 0) {
 #pragma unroll
-      for (int step = 0; step < kSteps; ++step) {
-        const int row = warp * 16 + (matrix % 2) * 8 + row_in_matrix, dim = step * 16 + (matrix / 2) * 8;
-        ldmatrix<4>(q_frag[step], q_tile + row * ld + dim);
-      }
+      for (int step = 0; step < kSteps; ++step) a_from_tile(q_tile, ld, warp * 16, step * 16, q_frag[step]);
     }
     const __nv_bfloat16* k_tile = k_tiles + (j % 2) * kKeyBlock * ld;
     const __nv_bfloat16* v_tile = v_tiles + (j % 2) * kKeyBlock * ld;
 
-    // S = Q K^T: K rows are B's columns, so plain ldmatrix gives B fragments; one x4 covers two
-    // key tiles (matrices: keys 0-7 | 8-15 of the pair x dims 0-7 | 8-15 of the step).
+    // S = Q K^T: K's rows are B's columns.
     float score[kKeyTiles][4] = {};
 #pragma unroll
     for (int step = 0; step < kSteps; ++step) {
 #pragma unroll
       for (int pair = 0; pair < kKeyTiles / 2; ++pair) {
-        const int key = pair * 16 + (matrix / 2) * 8 + row_in_matrix, dim = step * 16 + (matrix % 2) * 8;
-        std::uint32_t kb[4];
-        ldmatrix<4>(kb, k_tile + key * ld + dim);
-        const std::uint32_t first[2] = {kb[0], kb[1]}, second[2] = {kb[2], kb[3]};
+        std::uint32_t first[2], second[2];
+        b_from_rows(k_tile, ld, pair * 16, step * 16, first, second);
         mma_m16n8k16_bf16(score[2 * pair], q_frag[step], first, score[2 * pair]);
         mma_m16n8k16_bf16(score[2 * pair + 1], q_frag[step], second, score[2 * pair + 1]);
       }
@@ -143,22 +116,16 @@ __global__ void __launch_bounds__(kThreads)
       for (int i = 0; i < 4; ++i) o[tile][i] *= rescale[i / 2];
     }
 
-    // O += P V over 16 keys at a time. P's accumulators of key tiles 2kk, 2kk+1 are exactly the A
-    // fragment of those 16 keys; V's B fragments come from ldmatrix.trans (matrices: keys 0-7 |
-    // 8-15 x dims 0-7 | 8-15 of a pair of dim tiles).
+    // O += P V over 16 keys at a time: P's accumulators of key tiles 2kk and 2kk + 1 are the A
+    // fragment of those keys; V's rows are B's rows.
 #pragma unroll
     for (int kk = 0; kk < kKeyBlock / 16; ++kk) {
-      const std::uint32_t p[4] = {
-          pack_bf16x2(__float2bfloat16(score[2 * kk][0]), __float2bfloat16(score[2 * kk][1])),
-          pack_bf16x2(__float2bfloat16(score[2 * kk][2]), __float2bfloat16(score[2 * kk][3])),
-          pack_bf16x2(__float2bfloat16(score[2 * kk + 1][0]), __float2bfloat16(score[2 * kk + 1][1])),
-          pack_bf16x2(__float2bfloat16(score[2 * kk + 1][2]), __float2bfloat16(score[2 * kk + 1][3]))};
+      std::uint32_t p[4];
+      a_from_accumulators(score[2 * kk], score[2 * kk + 1], p);
 #pragma unroll
       for (int pair = 0; pair < kDimTiles / 2; ++pair) {
-        const int key = kk * 16 + (matrix % 2) * 8 + row_in_matrix, dim = pair * 16 + (matrix / 2) * 8;
-        std::uint32_t vb[4];
-        ldmatrix<4, true>(vb, v_tile + key * ld + dim);
-        const std::uint32_t first[2] = {vb[0], vb[1]}, second[2] = {vb[2], vb[3]};
+        std::uint32_t first[2], second[2];
+        b_from_columns(v_tile, ld, kk * 16, pair * 16, first, second);
         mma_m16n8k16_bf16(o[2 * pair], p, first, o[2 * pair]);
         mma_m16n8k16_bf16(o[2 * pair + 1], p, second, o[2 * pair + 1]);
       }
@@ -184,8 +151,8 @@ __global__ void __launch_bounds__(kThreads)
 template <int HeadDim>
 void launch_forward(const __nv_bfloat16* qkv, __nv_bfloat16* out, float* lse, const AttentionShape& s,
                     cudaStream_t stream) {
-  const MmaDims dims{static_cast<int>(s.tokens), static_cast<int>(s.dim), static_cast<int>(s.heads),
-                     1.0f / std::sqrt(static_cast<float>(HeadDim))};
+  const Dims dims{static_cast<int>(s.tokens), static_cast<int>(s.dim), static_cast<int>(s.heads),
+                  1.0f / std::sqrt(static_cast<float>(HeadDim))};
   const dim3 grid(static_cast<unsigned>((s.tokens + kQueryRows - 1) / kQueryRows),
                   static_cast<unsigned>(s.batch * s.heads));
   const std::size_t smem = static_cast<std::size_t>(kQueryRows + 4 * kKeyBlock) * (HeadDim + 8) * 2;
@@ -194,10 +161,13 @@ void launch_forward(const __nv_bfloat16* qkv, __nv_bfloat16* out, float* lse, co
 
 }  // namespace
 
-bool attention_mma_supports(const bfloat16* qkv, const AttentionShape& s) {
+bool attention_mma_supports(const AttentionShape& s, std::initializer_list<const void*> tensors) {
   const std::int64_t hd = s.head_dim();
-  return (hd == 32 || hd == 64 || hd == 128) && reinterpret_cast<std::uintptr_t>(qkv) % 16 == 0 &&
-         3 * s.dim * s.tokens * s.batch < (std::int64_t{1} << 31) && s.batch * s.heads < 65536;
+  for (const void* tensor : tensors) {
+    if (reinterpret_cast<std::uintptr_t>(tensor) % 16 != 0) return false;  // 16-byte cp.async rows
+  }
+  return (hd == 32 || hd == 64 || hd == 128) && 3 * s.dim * s.tokens * s.batch < (std::int64_t{1} << 31) &&
+         s.batch * s.heads < 65536;  // 32-bit indices, grid.y
 }
 
 void attention_forward_mma(const bfloat16* qkv, bfloat16* out, float* lse, const AttentionShape& s,
