@@ -39,11 +39,16 @@ __global__ void __launch_bounds__(kThreads)
   __nv_bfloat16* v_tiles = k_tiles + 2 * kKeyBlock * ld;
 
   load_rows<HeadDim>(q, stride, q0, s.tokens, q_tile, ld);
+  cp_async_commit();
   load_rows<HeadDim>(k, stride, 0, s.tokens, k_tiles, ld);
   load_rows<HeadDim>(v, stride, 0, s.tokens, v_tiles, ld);
   cp_async_commit();
-
+  cp_async_wait<1>();  // Q has landed
+  __syncthreads();
   std::uint32_t q_frag[kSteps][4];
+#pragma unroll
+  for (int step = 0; step < kSteps; ++step) a_from_tile(q_tile, ld, warp * 16, step * 16, q_frag[step]);
+
   float o[kDimTiles][4] = {}, row_max[2] = {-INFINITY, -INFINITY}, row_sum[2] = {0.0f, 0.0f};
   const int key_blocks = (s.tokens + kKeyBlock - 1) / kKeyBlock;
   for (int j = 0; j < key_blocks; ++j) {
@@ -57,10 +62,6 @@ __global__ void __launch_bounds__(kThreads)
       cp_async_wait<0>();
     }
     __syncthreads();
-    if (j == 0) {
-#pragma unroll
-      for (int step = 0; step < kSteps; ++step) a_from_tile(q_tile, ld, warp * 16, step * 16, q_frag[step]);
-    }
     const __nv_bfloat16* k_tile = k_tiles + (j % 2) * kKeyBlock * ld;
     const __nv_bfloat16* v_tile = v_tiles + (j % 2) * kKeyBlock * ld;
 
