@@ -119,6 +119,8 @@ class BlockRunner {
   std::uint64_t wait_at_warp_op(WarpOpKind kind, unsigned mask, std::uint64_t value, int arg, int width,
                                 const char* file, int line);
   void wait_at_collective(const detail::WarpCollective& op, void* lane_data, const char* file, int line);
+  Fiber& current() { return *fibers_[current_]; }  // the GPU thread that is running
+  [[noreturn]] void fail_current(const std::string& message) { fail_in_fiber(message); }
 
  private:
   static void fiber_main();
@@ -135,12 +137,6 @@ class BlockRunner {
   void acquire_from_group(const Fiber& f);
   bool collective_ready(const Fiber& f, int first, int lanes);
   std::string where_is(const Fiber& f) const;
-
- public:
-  Fiber& current() { return *fibers_[current_]; }
-  [[noreturn]] void fail_current(const std::string& message) { fail_in_fiber(message); }
-
- private:
 
   std::vector<std::unique_ptr<Fiber>> fibers_;  // stable addresses: contexts point into them
   ucontext_t scheduler_{};
