@@ -1,11 +1,12 @@
 // CUDA cross-entropy: one block per row. Forward reads the row twice (max and first arg-max, then
 // the sum of exponentials and of logits; a classifier row is small and stays in L1/L2), writes the
 // row's loss and adds one to the correct count (an integer atomic: exact); one block then adds the
-// row losses in a fixed order, so the loss has the same bits every run.
+// row losses in a fixed order (mean_forward, reduce.cu), so the loss has the same bits every run.
 // Backward reads the row twice (max, then the sum) and writes dlogits once, recomputing the
 // softmax instead of saving it.
 #include "kernels/cuda/loss.h"
 
+#include "kernels/cuda/reduce.h"
 #include "runtime/cuda/numeric.cuh"
 #include "runtime/cuda/scratch.h"
 
@@ -73,16 +74,6 @@ __global__ void __launch_bounds__(kBlock)
   }
 }
 
-// *mean = the mean of values[0..n), summed in the same order every run (one block).
-__global__ void __launch_bounds__(kBlock)
-    mean_of_rows_kernel(const float* __restrict__ values, std::int64_t n, float* __restrict__ mean) {
-  VIT_SHARED(float, scratch, [32]);
-  float sum = 0.0f;
-  for (std::int64_t i = threadIdx.x; i < n; i += blockDim.x) sum += values[i];
-  sum = block_sum(sum, scratch);
-  if (threadIdx.x == 0) *mean = sum / static_cast<float>(n);
-}
-
 template <typename T>
 __global__ void __launch_bounds__(kBlock)
     cross_entropy_backward_kernel(const T* __restrict__ logits, const std::int32_t* __restrict__ labels, float dloss,
@@ -108,7 +99,7 @@ void cross_entropy_forward(const T* logits, const std::int32_t* labels, std::int
   const Scratch<float> row_losses(static_cast<std::size_t>(rows));
   launch(cross_entropy_forward_kernel<typename DeviceTypeOf<T>::type>, static_cast<unsigned>(rows), kBlock, 0,
          stream, device_ptr(logits), labels, classes, smoothing, row_losses.get(), correct);
-  launch(mean_of_rows_kernel, 1, kBlock, 0, stream, static_cast<const float*>(row_losses.get()), rows, loss);
+  mean_forward(row_losses.get(), loss, rows, stream);
 }
 
 template <typename T>
