@@ -27,7 +27,7 @@ template <int HeadDim>
 __global__ void __launch_bounds__(kThreads)
     attention_forward_mma_kernel(const __nv_bfloat16* __restrict__ qkv, __nv_bfloat16* __restrict__ out,
                                  float* __restrict__ lse, Dims s) {
-  constexpr int ld = HeadDim + 8, kSteps = HeadDim / 16, kDimTiles = HeadDim / 8, kKeyTiles = kKeyBlock / 8;
+  constexpr int ld = HeadDim + 8, kSteps = HeadDim / 16, kDimTiles = HeadDim / 8, kKeyTiles = kBlockTiles;
   const int lane = threadIdx.x % 32, warp = threadIdx.x / 32, g = lane / 4, t = lane % 4;
   const int b = blockIdx.y / s.heads, h = blockIdx.y % s.heads, q0 = blockIdx.x * kQueryRows;
   const int stride = 3 * s.dim;
@@ -65,18 +65,10 @@ __global__ void __launch_bounds__(kThreads)
     const __nv_bfloat16* k_tile = k_tiles + (j % 2) * kKeyBlock * ld;
     const __nv_bfloat16* v_tile = v_tiles + (j % 2) * kKeyBlock * ld;
 
-    // S = Q K^T: K's rows are B's columns.
+    // S = Q K^T: K's rows are B's columns; Q's fragments stay in registers.
     float score[kKeyTiles][4] = {};
 #pragma unroll
-    for (int step = 0; step < kSteps; ++step) {
-#pragma unroll
-      for (int pair = 0; pair < kKeyTiles / 2; ++pair) {
-        std::uint32_t first[2], second[2];
-        b_from_rows(k_tile, ld, pair * 16, step * 16, first, second);
-        mma_m16n8k16_bf16(score[2 * pair], q_frag[step], first, score[2 * pair]);
-        mma_m16n8k16_bf16(score[2 * pair + 1], q_frag[step], second, score[2 * pair + 1]);
-      }
-    }
+    for (int step = 0; step < kSteps; ++step) multiply_step_by_rows(q_frag[step], k_tile, ld, step * 16, score);
 
     // Online softmax. Element i of a key tile's accumulator is row g + 8 (i / 2), key 2t + i % 2.
     float block_max[2] = {row_max[0], row_max[1]};
@@ -117,20 +109,8 @@ __global__ void __launch_bounds__(kThreads)
       for (int i = 0; i < 4; ++i) o[tile][i] *= rescale[i / 2];
     }
 
-    // O += P V over 16 keys at a time: P's accumulators of key tiles 2kk and 2kk + 1 are the A
-    // fragment of those keys; V's rows are B's rows.
-#pragma unroll
-    for (int kk = 0; kk < kKeyBlock / 16; ++kk) {
-      std::uint32_t p[4];
-      a_from_accumulators(score[2 * kk], score[2 * kk + 1], p);
-#pragma unroll
-      for (int pair = 0; pair < kDimTiles / 2; ++pair) {
-        std::uint32_t first[2], second[2];
-        b_from_columns(v_tile, ld, kk * 16, pair * 16, first, second);
-        mma_m16n8k16_bf16(o[2 * pair], p, first, o[2 * pair]);
-        mma_m16n8k16_bf16(o[2 * pair + 1], p, second, o[2 * pair + 1]);
-      }
-    }
+    // O += P V: P's accumulators are the A fragments, V's rows are B's rows.
+    accumulate_product<HeadDim>(score, v_tile, ld, o);
     __syncthreads();  // this buffer is loaded again at iteration j + 1
   }
 

@@ -10,7 +10,7 @@
 
 namespace vit::cuda::attention_mma {
 
-constexpr int kWarps = 4, kThreads = 32 * kWarps, kBlockRows = 16 * kWarps;
+constexpr int kWarps = 4, kThreads = 32 * kWarps, kBlockRows = 16 * kWarps, kBlockTiles = kBlockRows / 8;
 
 struct Dims {
   int tokens, dim, heads;
@@ -67,6 +67,38 @@ __device__ __forceinline__ void a_from_accumulators(const float (&low)[4], const
   a[1] = pack_bf16x2(__float2bfloat16(low[2]), __float2bfloat16(low[3]));
   a[2] = pack_bf16x2(__float2bfloat16(high[0]), __float2bfloat16(high[1]));
   a[3] = pack_bf16x2(__float2bfloat16(high[2]), __float2bfloat16(high[3]));
+}
+
+// acc[16 rows][64 columns] += A B^T over one 16-wide k step: A the warp's fragment `a`, B the 64
+// rows of `b_tile` at columns [k, k + 16) (as S = Q K^T).
+__device__ __forceinline__ void multiply_step_by_rows(const std::uint32_t (&a)[4], const __nv_bfloat16* b_tile, int ld,
+                                                      int k, float (&acc)[kBlockTiles][4]) {
+#pragma unroll
+  for (int pair = 0; pair < kBlockTiles / 2; ++pair) {
+    std::uint32_t first[2], second[2];
+    b_from_rows(b_tile, ld, pair * 16, k, first, second);
+    mma_m16n8k16_bf16(acc[2 * pair], a, first, acc[2 * pair]);
+    mma_m16n8k16_bf16(acc[2 * pair + 1], a, second, acc[2 * pair + 1]);
+  }
+}
+
+// acc[16 rows][HeadDim] += L R, L the warp's 16 x 64 accumulators (as bf16 A fragments), R the
+// 64 rows of `tile` (as P V).
+template <int HeadDim>
+__device__ __forceinline__ void accumulate_product(const float (&left)[kBlockTiles][4], const __nv_bfloat16* tile,
+                                                   int ld, float (&acc)[HeadDim / 8][4]) {
+#pragma unroll
+  for (int kk = 0; kk < kBlockRows / 16; ++kk) {
+    std::uint32_t a[4];
+    a_from_accumulators(left[2 * kk], left[2 * kk + 1], a);
+#pragma unroll
+    for (int pair = 0; pair < HeadDim / 16; ++pair) {
+      std::uint32_t first[2], second[2];
+      b_from_columns(tile, ld, kk * 16, pair * 16, first, second);
+      mma_m16n8k16_bf16(acc[2 * pair], a, first, acc[2 * pair]);
+      mma_m16n8k16_bf16(acc[2 * pair + 1], a, second, acc[2 * pair + 1]);
+    }
+  }
 }
 
 }  // namespace vit::cuda::attention_mma

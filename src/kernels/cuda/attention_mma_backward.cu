@@ -22,7 +22,6 @@ namespace vit::cuda {
 namespace {
 
 using namespace attention_mma;
-constexpr int kTiles = kBlockRows / 8;  // 8-wide n tiles of a 64-row block
 
 // Pointers of one (batch, head): Q, K, V rows of qkv (stride 3 dim) and dO rows (stride dim).
 struct HeadPointers {
@@ -62,40 +61,17 @@ __device__ __forceinline__ void store_rows(const float (&acc)[HeadDim / 8][4], f
   }
 }
 
-// acc[16 rows][64 columns] = A B^T, A the warp's 16 rows of `a_tile`, B the 64 rows of `b_tile`.
+// acc[16 rows][64 columns] = A B^T, A the warp's 16 rows of `a_tile`, B the 64 rows of `b_tile`;
+// A's fragments are read from shared memory step by step (registers go to the accumulators).
 template <int HeadDim>
 __device__ __forceinline__ void multiply_by_rows(const __nv_bfloat16* a_tile, const __nv_bfloat16* b_tile, int ld,
-                                                 float (&acc)[kTiles][4]) {
+                                                 float (&acc)[kBlockTiles][4]) {
   const int warp = threadIdx.x / 32;
 #pragma unroll
   for (int step = 0; step < HeadDim / 16; ++step) {
     std::uint32_t a[4];
     a_from_tile(a_tile, ld, warp * 16, step * 16, a);
-#pragma unroll
-    for (int pair = 0; pair < kTiles / 2; ++pair) {
-      std::uint32_t first[2], second[2];
-      b_from_rows(b_tile, ld, pair * 16, step * 16, first, second);
-      mma_m16n8k16_bf16(acc[2 * pair], a, first, acc[2 * pair]);
-      mma_m16n8k16_bf16(acc[2 * pair + 1], a, second, acc[2 * pair + 1]);
-    }
-  }
-}
-
-// acc[16 rows][HeadDim] += L R, L the warp's 16 x 64 accumulators, R the 64 rows of `tile`.
-template <int HeadDim>
-__device__ __forceinline__ void accumulate_product(const float (&left)[kTiles][4], const __nv_bfloat16* tile, int ld,
-                                                   float (&acc)[HeadDim / 8][4]) {
-#pragma unroll
-  for (int kk = 0; kk < kBlockRows / 16; ++kk) {
-    std::uint32_t a[4];
-    a_from_accumulators(left[2 * kk], left[2 * kk + 1], a);
-#pragma unroll
-    for (int pair = 0; pair < HeadDim / 16; ++pair) {
-      std::uint32_t first[2], second[2];
-      b_from_columns(tile, ld, kk * 16, pair * 16, first, second);
-      mma_m16n8k16_bf16(acc[2 * pair], a, first, acc[2 * pair]);
-      mma_m16n8k16_bf16(acc[2 * pair + 1], a, second, acc[2 * pair + 1]);
-    }
+    multiply_step_by_rows(a, b_tile, ld, step * 16, acc);
   }
 }
 
@@ -132,11 +108,11 @@ __global__ void __launch_bounds__(kThreads)
     __syncthreads();
     // Rows are the warp's keys, columns the block's queries: element i of tile n is query
     // 8n + 2t + i % 2.
-    float p[kTiles][4] = {}, ds[kTiles][4] = {};
+    float p[kBlockTiles][4] = {}, ds[kBlockTiles][4] = {};
     multiply_by_rows<HeadDim>(k_tile, q_tile, ld, p);    // S^T
     multiply_by_rows<HeadDim>(v_tile, do_tile, ld, ds);  // dP^T
 #pragma unroll
-    for (int tile = 0; tile < kTiles; ++tile) {
+    for (int tile = 0; tile < kBlockTiles; ++tile) {
 #pragma unroll
       for (int i = 0; i < 4; ++i) {
         const int query = tile * 8 + 2 * t + i % 2;
@@ -186,11 +162,11 @@ __global__ void __launch_bounds__(kThreads)
     __syncthreads();
     // Rows are the warp's queries, columns the block's keys: element i of tile n is row
     // g + 8 (i / 2), key 8n + 2t + i % 2.
-    float p[kTiles][4] = {}, ds[kTiles][4] = {};
+    float p[kBlockTiles][4] = {}, ds[kBlockTiles][4] = {};
     multiply_by_rows<HeadDim>(q_tile, k_tile, ld, p);    // S
     multiply_by_rows<HeadDim>(do_tile, v_tile, ld, ds);  // dP
 #pragma unroll
-    for (int tile = 0; tile < kTiles; ++tile) {
+    for (int tile = 0; tile < kBlockTiles; ++tile) {
 #pragma unroll
       for (int i = 0; i < 4; ++i) {
         const bool key_inside = k0 + tile * 8 + 2 * t + i % 2 < s.tokens;
