@@ -32,6 +32,9 @@ std::function<std::vector<Tensor>(const RandomTensor&)> timing_inputs(const std:
   if (op == "linear") {
     return [](R r) { return std::vector{r({8, 197, 384}, 1, 1.0f), r({1152, 384}, 2, 0.05f), r({1152}, 3, 1.0f)}; };
   }
+  if (op == "linear_gelu") {  // fc1 of the MLP
+    return [](R r) { return std::vector{r({8, 197, 384}, 1, 1.0f), r({1536, 384}, 2, 0.05f), r({1536}, 3, 1.0f)}; };
+  }
   if (op == "linear_nobias") {
     return [](R r) { return std::vector{r({8, 197, 384}, 1, 1.0f), r({384, 384}, 2, 0.05f)}; };
   }
@@ -72,6 +75,9 @@ const std::vector<OpCase>& op_registry() {
        {true, false, false}},
       {"linear_nobias", {"x", "weight"}, [](auto& in, Tape& t) { return linear(in[0], in[1], Tensor(), t); }, 1e-6,
        {}, [](R r) { return std::vector{r({3, 5, 7}, 1, 1.0f), r({11, 7}, 2, 0.3f)}; }, {true, false}},
+      {"linear_gelu", {"x", "weight", "bias"}, [](auto& in, Tape& t) { return linear_gelu(in[0], in[1], in[2], t); },
+       1e-6, {}, [](R r) { return std::vector{r({3, 5, 7}, 1, 1.0f), r({11, 7}, 2, 0.3f), r({11}, 3, 1.0f)}; },
+       {true, false, false}},
       {"patch_embed", {"images", "weight", "bias"},
        [](auto& in, Tape& t) { return patch_embed(in[0], in[1], in[2], t, in.activation); }, 1e-6, {},
        [](R r) { return std::vector{r({2, 3, 6, 9}, 4, 1.0f), r({5, 3, 3, 3}, 5, 0.2f), r({5}, 6, 1.0f)}; },

@@ -67,6 +67,12 @@ def linear():
 
 
 @case
+def linear_gelu():
+    inputs = dict(x=torch.randn(3, 5, 7), weight=torch.randn(6, 7) * 0.5, bias=torch.randn(6))
+    return inputs, lambda x, weight, bias: F.gelu(x @ weight.T + bias, approximate="none"), {}
+
+
+@case
 def linear_nobias():
     inputs = dict(x=torch.randn(4, 7), weight=torch.randn(5, 7))
     return inputs, lambda x, weight: x @ weight.T, {}

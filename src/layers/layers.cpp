@@ -63,7 +63,7 @@ Mlp::Mlp(std::int64_t dim, std::int64_t hidden, float drop, Rng& rng)
 }
 
 Tensor Mlp::forward(const Tensor& x, ForwardContext& ctx) const {
-  const Tensor hidden = maybe_dropout(gelu(fc1.forward(x, ctx), ctx.tape), drop, ctx);
+  const Tensor hidden = maybe_dropout(linear_gelu(x, fc1.weight, fc1.bias, ctx.tape), drop, ctx);
   return maybe_dropout(fc2.forward(hidden, ctx), drop, ctx);
 }
 

@@ -7,19 +7,12 @@
 #include <optional>
 
 #include "kernels/cuda/column_sum.cuh"
+#include "kernels/cuda/gelu.cuh"
 #include "runtime/cuda/numeric.cuh"
 
 namespace vit::cuda {
 
 namespace {
-
-constexpr float kInvSqrt2 = 0.70710678118654752f;
-constexpr float kInvSqrt2Pi = 0.39894228040143268f;
-
-__device__ __forceinline__ float gelu(float x) { return 0.5f * x * (1.0f + erff(x * kInvSqrt2)); }
-__device__ __forceinline__ float gelu_grad(float x) {  // Phi(x) + x phi(x)
-  return 0.5f * (1.0f + erff(x * kInvSqrt2)) + x * kInvSqrt2Pi * expf(-0.5f * x * x);
-}
 
 template <typename T>
 __global__ void add_kernel(const T* __restrict__ a, const T* __restrict__ b, T* __restrict__ out, std::int64_t n,

@@ -5,7 +5,11 @@
 // float32 (loaded along the operand's contiguous dimension: coalesced for either transpose), so
 // each operand element is read from global memory once per tile row/column of C:
 // traffic ~ (m n k)(1/64 + 1/64) elements. Ragged edges are bounds-checked (zero-filled).
+// Epilogues (gemm.h): the bias and GELU on the way out; the bias gradient (row sums of op(A)) by
+// the first column of blocks, which stages every row of op(A) anyway: 64 threads add their row
+// of each slice, in k order, and write the sum once (no atomics, the same bits every run).
 // No tensor cores: the cuBLAS path is the fast one on GPUs.
+#include "kernels/cuda/gelu.cuh"
 #include "kernels/cuda/gemm.h"
 #include "runtime/cuda/numeric.cuh"
 
@@ -24,13 +28,15 @@ struct GemmArgs {
 template <typename TIn, typename TOut>
 __global__ void __launch_bounds__(kThreads)
     gemm_tiled_kernel(GemmArgs g, const TIn* __restrict__ a, const TIn* __restrict__ b, TOut* __restrict__ c,
-                      const float* __restrict__ bias) {
+                      GemmEpilogue epilogue, TOut* __restrict__ pre_gelu) {
   VIT_SHARED(float, a_tile, [kTileK][kTileM + 1]);
   VIT_SHARED(float, b_tile, [kTileK][kTileN + 1]);
   const int tid = threadIdx.x, tx = tid % kStride, ty = tid / kStride;
   const std::int64_t row0 = static_cast<std::int64_t>(blockIdx.y) * kTileM;
   const std::int64_t col0 = static_cast<std::int64_t>(blockIdx.x) * kTileN;
   float acc[kPer][kPer] = {};
+  const bool sums_rows = epilogue.bias_grad != nullptr && blockIdx.x == 0 && tid < kTileM;
+  float row_sum = 0.0f;
   for (std::int64_t k0 = 0; k0 < g.k; k0 += kTileK) {
     for (int l = tid; l < kTileM * kTileK; l += kThreads) {
       // op(A)(i, p): contiguous along p when A is not transposed, along i when it is.
@@ -43,6 +49,9 @@ __global__ void __launch_bounds__(kThreads)
       b_tile[q][j] = gj < g.n && gq < g.k ? to_float(g.trans_b ? b[gj * g.ldb + gq] : b[gq * g.ldb + gj]) : 0.0f;
     }
     __syncthreads();
+    if (sums_rows) {
+      for (int p = 0; p < kTileK; ++p) row_sum += a_tile[p][tid];
+    }
 #pragma unroll
     for (int p = 0; p < kTileK; ++p) {
       float a_frag[kPer], b_frag[kPer];
@@ -66,12 +75,17 @@ __global__ void __launch_bounds__(kThreads)
       const std::int64_t j = col0 + tx + kStride * s;
       if (i < g.m && j < g.n) {
         float v = g.alpha * acc[r][s];
-        if (bias != nullptr) v += bias[j];
+        if (epilogue.bias != nullptr) v += epilogue.bias[j];
         if (g.beta != 0.0f) v += g.beta * to_float(c[i * g.ldc + j]);
+        if (pre_gelu != nullptr) {  // GELU of the stored value, as the unfused kernels compute it
+          pre_gelu[i * g.ldc + j] = from_float<TOut>(v);
+          v = gelu(to_float(pre_gelu[i * g.ldc + j]));
+        }
         c[i * g.ldc + j] = from_float<TOut>(v);
       }
     }
   }
+  if (sums_rows && row0 + tid < g.m) epilogue.bias_grad[row0 + tid] = row_sum;
 }
 
 }  // namespace
@@ -79,18 +93,20 @@ __global__ void __launch_bounds__(kThreads)
 template <typename TIn, typename TOut>
 void gemm_tiled(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64_t k, float alpha, const TIn* a,
                 std::int64_t lda, const TIn* b, std::int64_t ldb, float beta, TOut* c, std::int64_t ldc,
-                const float* bias, cudaStream_t stream) {
+                const GemmEpilogue& epilogue, TOut* pre_gelu, cudaStream_t stream) {
+  VIT_CHECK(epilogue.bias_grad == nullptr || (trans_a && alpha == 1.0f),
+            "gemm: the bias gradient epilogue needs A stored transposed and alpha = 1.");
   const dim3 grid(static_cast<unsigned>((n + kTileN - 1) / kTileN), static_cast<unsigned>((m + kTileM - 1) / kTileM));
   VIT_CHECK(grid.y <= 65535, "gemm: ", m, " rows exceed one launch.");
   launch(gemm_tiled_kernel<typename DeviceTypeOf<TIn>::type, typename DeviceTypeOf<TOut>::type>, grid, kThreads, 0,
          stream, GemmArgs{trans_a, trans_b, m, n, k, lda, ldb, ldc, alpha, beta}, device_ptr(a), device_ptr(b),
-         device_ptr(c), bias);
+         device_ptr(c), epilogue, device_ptr(pre_gelu));
 }
 
-#define VIT_INSTANTIATE(TIn, TOut)                                                                              \
+#define VIT_INSTANTIATE(TIn, TOut)                                                                             \
   template void gemm_tiled<TIn, TOut>(bool, bool, std::int64_t, std::int64_t, std::int64_t, float, const TIn*, \
-                                      std::int64_t, const TIn*, std::int64_t, float, TOut*, std::int64_t,       \
-                                      const float*, cudaStream_t);
+                                      std::int64_t, const TIn*, std::int64_t, float, TOut*, std::int64_t,      \
+                                      const GemmEpilogue&, TOut*, cudaStream_t);
 VIT_INSTANTIATE(float, float)
 VIT_INSTANTIATE(bfloat16, bfloat16)
 VIT_INSTANTIATE(bfloat16, float)

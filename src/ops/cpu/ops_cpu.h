@@ -15,6 +15,11 @@ void linear_forward(const Tensor& x, const Tensor& w, const Tensor& b, const Ten
                     std::int64_t in, std::int64_t out);
 void linear_backward(const Tensor& x, const Tensor& w, const Tensor& dy, const Tensor& dx, const Tensor& dw,
                      const Tensor& db, std::int64_t rows, std::int64_t in, std::int64_t out);
+// linear_gelu saves pre = x W^T + b [rows, out] for its backward.
+void linear_gelu_forward(const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& pre, const Tensor& y,
+                         std::int64_t rows, std::int64_t in, std::int64_t out);
+void linear_gelu_backward(const Tensor& x, const Tensor& w, const Tensor& pre, const Tensor& dy, const Tensor& dx,
+                          const Tensor& dw, const Tensor& db, std::int64_t rows, std::int64_t in, std::int64_t out);
 
 // patch_embed.cpp
 void patch_im2col_forward(const Tensor& images, const Tensor& cols, const PatchGeometry& g);

@@ -22,6 +22,11 @@ VIT_CUDA_FN(void linear_forward(const Tensor& x, const Tensor& w, const Tensor& 
 VIT_CUDA_FN(void linear_backward(const Tensor& x, const Tensor& w, const Tensor& dy, const Tensor& dx,
                                  const Tensor& dw, const Tensor& db, std::int64_t rows, std::int64_t in,
                                  std::int64_t out))
+VIT_CUDA_FN(void linear_gelu_forward(const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& pre,
+                                     const Tensor& y, std::int64_t rows, std::int64_t in, std::int64_t out))
+VIT_CUDA_FN(void linear_gelu_backward(const Tensor& x, const Tensor& w, const Tensor& pre, const Tensor& dy,
+                                      const Tensor& dx, const Tensor& dw, const Tensor& db, std::int64_t rows,
+                                      std::int64_t in, std::int64_t out))
 
 // patch_embed.cpp
 VIT_CUDA_FN(void patch_im2col_forward(const Tensor& images, const Tensor& cols, const PatchGeometry& g))
