@@ -70,12 +70,11 @@ def layer_norm(batch, results):
                             bytes=3.0 * rows * dim * 2, peak="bandwidth"))
 
 
-def bias_gelu(batch, results):
+def gelu(batch, results):
     rows, cols = batch * 197, 3072
     x = torch.randn(rows, cols, device="cuda", dtype=torch.bfloat16)
-    bias = torch.randn(cols, device="cuda", dtype=torch.bfloat16)
-    results.append(dict(name=f"bias_gelu_forward F.gelu(x + b) bf16 [{rows},{cols}]",
-                        seconds=time_it(lambda: F.gelu(x + bias)), bytes=2.0 * rows * cols * 2, peak="bandwidth"))
+    results.append(dict(name=f"gelu_forward F.gelu(x) bf16 [{rows},{cols}]",
+                        seconds=time_it(lambda: F.gelu(x)), bytes=2.0 * rows * cols * 2, peak="bandwidth"))
 
 
 def linear(batch, results):
@@ -117,7 +116,7 @@ def main():
     torch.backends.cuda.matmul.allow_tf32 = False
     results = []
     for bench in (lambda: attention(a.batch, results), lambda: layer_norm(a.batch, results),
-                  lambda: bias_gelu(a.batch, results), lambda: linear(a.batch, results), lambda: adamw(results)):
+                  lambda: gelu(a.batch, results), lambda: linear(a.batch, results), lambda: adamw(results)):
         bench()
         torch.cuda.empty_cache()
     for r in results:

@@ -17,7 +17,10 @@ namespace {
 struct Size {
   std::int64_t rows, dim;
 };
-constexpr Size kSizes[] = {{37, 203}, {13, 385}, {9, 777}, {3, 1500}, {601, 45}};
+// Every kPerLane of the kernels (8 ... 64 values per lane), and rows past one band of 128 and past
+// the backward's 1024 blocks (4 rows each: grid-stride).
+constexpr Size kSizes[] = {{37, 203}, {11, 300}, {13, 385}, {7, 700},  {9, 777},
+                           {5, 1100}, {3, 1500}, {601, 45}, {4501, 33}};
 
 template <typename T> double tolerance();
 template <> double tolerance<float>() { return 1e-5; }

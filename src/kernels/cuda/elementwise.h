@@ -1,5 +1,6 @@
 #pragma once
-// CUDA element-wise kernels (elementwise.cu): residual/broadcast add, bias + exact GELU, tanh.
+// CUDA element-wise kernels (elementwise.cu): residual/broadcast add, exact GELU (the backward
+// with a bias), tanh.
 // Casts and gradient accumulation, which Tensor needs, are runtime/cuda/tensor_kernels.h.
 // Pointers are device memory; T is float or bfloat16 (storage; float32 arithmetic). Launches are
 // asynchronous on `stream`.
@@ -17,10 +18,9 @@ void add_forward(const T* a, const T* b, T* out, std::int64_t n, std::int64_t b_
 template <typename T>
 void add_backward_broadcast(const T* dout, float* db, std::int64_t n, std::int64_t b_count, cudaStream_t stream);
 
-// y = gelu(x + bias) over x [rows, cols], bias [cols] (may be null: plain GELU), exact erf GELU.
+// y = gelu(x) over n elements, the exact (erf) GELU.
 template <typename T>
-void bias_gelu_forward(const T* x, const float* bias, T* y, std::int64_t rows, std::int64_t cols,
-                       cudaStream_t stream);
+void gelu_forward(const T* x, T* y, std::int64_t n, cudaStream_t stream);
 // dx = dy * gelu'(x + bias); dbias (may be null) = column sums of dx, overwritten (in a fixed
 // order: the same bits every run).
 template <typename T>

@@ -5,7 +5,11 @@
 // cancellation). Backward: reads x and dy once and writes dx; each warp walks a grid-stride set
 // of rows and keeps its columns' dgamma/dbeta partials in registers; the block's warps combine
 // them in shared memory into one row of a [blocks, dim] workspace per gradient, and a column sum
-// over at most kMaxBlocks rows (one band: a fixed order) gives dgamma and dbeta.
+// of the workspace (column_sum.cuh: a fixed order) gives dgamma and dbeta. Up to kMaxBlocks
+// blocks, a fixed number (not the device's SM count, so the bits do not depend on the GPU): at
+// ViT sizes two to four waves over every SM of an H100, where the workspace (8 MB at ViT-B) is
+// small beside x, dy and dx. kPerLane steps follow the ViT widths (384, 768, 1024, 1280), so a
+// lane holds few idle columns.
 #include "kernels/cuda/layernorm.h"
 
 #include <utility>
@@ -19,7 +23,7 @@ namespace {
 
 constexpr int kWarpsPerBlock = 4;
 constexpr int kBlock = 32 * kWarpsPerBlock;
-constexpr std::int64_t kMaxBlocks = kBandRows;  // the backward's partial rows fit one column band
+constexpr std::int64_t kMaxBlocks = 1024;
 constexpr std::int64_t kMaxDim = 2048;
 
 template <typename T, int kPerLane>
@@ -59,22 +63,22 @@ __global__ void __launch_bounds__(kBlock)
   }
 }
 
-// Writes this block's sums of `acc` over its warps into row blockIdx.x of partial [blocks, dim].
+// Writes this block's sums of `acc` over its warps into row blockIdx.x of partial [blocks, dim]:
+// every warp parks its values in shared memory (lane l's k-th value is column l + 32 k), then the
+// block's threads add the kWarpsPerBlock values of one column each, in warp order.
 template <int kPerLane>
 __device__ __forceinline__ void store_block_partials(const float (&acc)[kPerLane], float* partial, int dim) {
-  VIT_SHARED(float, warps, [kWarpsPerBlock][32]);
+  VIT_SHARED(float, warps, [kWarpsPerBlock][kPerLane * 32]);
   const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
-  for (int k = 0; k < kPerLane; ++k) {
-    warps[warp][lane] = acc[k];
-    __syncthreads();
-    const int d = lane + 32 * k;
-    if (warp == 0 && d < dim) {
-      float sum = 0.0f;
-      for (int w = 0; w < kWarpsPerBlock; ++w) sum += warps[w][lane];
-      partial[static_cast<std::int64_t>(blockIdx.x) * dim + d] = sum;
-    }
-    __syncthreads();
+#pragma unroll
+  for (int k = 0; k < kPerLane; ++k) warps[warp][lane + 32 * k] = acc[k];
+  __syncthreads();
+  for (int d = threadIdx.x; d < dim; d += kBlock) {
+    float sum = 0.0f;
+    for (int w = 0; w < kWarpsPerBlock; ++w) sum += warps[w][d];
+    partial[static_cast<std::int64_t>(blockIdx.x) * dim + d] = sum;
   }
+  __syncthreads();  // the next call reuses `warps`
 }
 
 template <typename T, int kPerLane>
@@ -135,10 +139,16 @@ void with_per_lane(std::int64_t dim, Run&& run) {
   VIT_CHECK(dim >= 1 && dim <= kMaxDim, "layernorm: dim ", dim, " must be in [1, ", kMaxDim, "].");
   if (dim <= 256) {
     run.template operator()<8>();
+  } else if (dim <= 384) {
+    run.template operator()<12>();
   } else if (dim <= 512) {
     run.template operator()<16>();
+  } else if (dim <= 768) {
+    run.template operator()<24>();
   } else if (dim <= 1024) {
     run.template operator()<32>();
+  } else if (dim <= 1280) {
+    run.template operator()<40>();
   } else {
     run.template operator()<64>();
   }
@@ -153,8 +163,8 @@ void layernorm_forward(const T* x, const float* gamma, const float* beta, T* y, 
   using D = typename DeviceTypeOf<T>::type;
   const unsigned blocks = static_cast<unsigned>((rows + kWarpsPerBlock - 1) / kWarpsPerBlock);
   with_per_lane(dim, [&]<int kPerLane>() {
-    launch(layernorm_forward_kernel<D, kPerLane>, blocks, kBlock, 0, stream, device_ptr(x), gamma, beta,
-           device_ptr(y), mean, rstd, rows, static_cast<int>(dim), eps);
+    launch(layernorm_forward_kernel<D, kPerLane>, blocks, kBlock, 0, stream, device_ptr(x), gamma, beta, device_ptr(y),
+           mean, rstd, rows, static_cast<int>(dim), eps);
   });
 }
 
@@ -183,9 +193,9 @@ void layernorm_backward(const T* x, const float* gamma, const float* mean, const
   }
 }
 
-#define VIT_INSTANTIATE(T)                                                                                    \
-  template void layernorm_forward<T>(const T*, const float*, const float*, T*, float*, float*, std::int64_t,   \
-                                     std::int64_t, float, cudaStream_t);                                       \
+#define VIT_INSTANTIATE(T)                                                                                      \
+  template void layernorm_forward<T>(const T*, const float*, const float*, T*, float*, float*, std::int64_t,    \
+                                     std::int64_t, float, cudaStream_t);                                        \
   template void layernorm_backward<T>(const T*, const float*, const float*, const float*, const T*, T*, float*, \
                                       float*, std::int64_t, std::int64_t, float*, cudaStream_t);
 VIT_INSTANTIATE(float)

@@ -60,7 +60,7 @@ void product(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::in
       column_sums(a, k, m, epilogue.bias_grad, stream);
     }
   }
-  if (pre_gelu != nullptr) bias_gelu_forward(pre_gelu, nullptr, c, m, n, stream);
+  if (pre_gelu != nullptr) gelu_forward(static_cast<const TOut*>(pre_gelu), c, m * n, stream);
 #endif
 }
 
