@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cmath>
 
 #include "kernel_check.h"
 #include "kernels/cpu/loss.h"
@@ -20,6 +21,9 @@ TEMPLATE_TEST_CASE("cuda cross entropy: loss and accuracy count", "[cuda][loss]"
     const auto labels = random_labels(rows, 32, static_cast<int>(classes));
     for (std::int64_t r = 0; r < rows; r += 3) logits[r * classes + labels[r]] = 20.0f;  // some rows right
     logits[classes + 5] = logits[classes + 9] = 30.0f;  // a tie in row 1: index 5 counts
+    // Ties across warps (threads 70 and 100 of 256), and within one thread (indices 5 and 261).
+    logits[2 * classes + 100] = logits[2 * classes + 70] = 30.0f;
+    logits[4 * classes + 261] = logits[4 * classes + 5] = 30.0f;
     if (!std::is_same_v<TestType, float>) logits = round_bf16(logits);
     auto d_logits = upload_as<TestType>(logits);
     DeviceBuffer<std::int32_t> d_labels(labels);
@@ -52,4 +56,27 @@ TEMPLATE_TEST_CASE("cuda cross entropy: backward", "[cuda][loss]", float, bfloat
   std::vector<float> want(rows * classes);
   vit::cpu::cross_entropy_backward(logits.data(), labels.data(), dloss, want.data(), rows, classes, smoothing);
   CHECK(normwise_error(download_f32(dlogits), want) <= (std::is_same_v<TestType, float> ? 1e-5 : 1e-2));
+}
+
+TEST_CASE("cuda cross entropy: -inf logits have zero probability, a NaN logit makes the loss NaN", "[cuda][loss]") {
+  const std::int64_t rows = 3, classes = 300;
+  auto logits = random_normal(rows * classes, 35, 2.0f);
+  const auto labels = random_labels(rows, 36, static_cast<int>(classes));
+  for (const std::int64_t c : {0, 1, 256, 299}) {  // first values of threads 0 and 1, and thread 0's second
+    if (c != labels[0]) logits[c] = -INFINITY;
+  }
+  DeviceBuffer<std::int32_t> d_labels(labels);
+  auto d_logits = upload_as<float>(logits);
+  auto dlogits = poisoned<float>(rows * classes);  // the backward: the forward's smoothing term is inf * 0 there
+  vit::cuda::cross_entropy_backward(d_logits.get(), d_labels.get(), 1.0f, dlogits.get(), rows, classes, 0.0f,
+                                    nullptr);
+  std::vector<float> want(rows * classes);
+  vit::cpu::cross_entropy_backward(logits.data(), labels.data(), 1.0f, want.data(), rows, classes, 0.0f);
+  CHECK(normwise_error(dlogits.download(), want) <= 1e-5);
+
+  auto loss = poisoned<float>(1);
+  logits[2 * classes + 7] = NAN;
+  auto d_nan = upload_as<float>(logits);
+  vit::cuda::cross_entropy_forward(d_nan.get(), d_labels.get(), rows, classes, 0.0f, loss.get(), nullptr, nullptr);
+  CHECK(std::isnan(loss.download()[0]));
 }

@@ -1,9 +1,9 @@
-// CUDA cross-entropy: one block per row. Forward reads the row twice (max and first arg-max, then
-// the sum of exponentials and of logits; a classifier row is small and stays in L1/L2), writes the
-// row's loss and adds one to the correct count (an integer atomic: exact); one block then adds the
-// row losses in a fixed order (mean_forward, reduce.cu), so the loss has the same bits every run.
-// Backward reads the row twice (max, then the sum) and writes dlogits once, recomputing the
-// softmax instead of saving it.
+// CUDA cross-entropy with label smoothing: one block per row. Forward reads the row once (an
+// online softmax: running maximum, its first index, exp-sum rescaled when the maximum grows, and
+// the logit sum), writes the row's loss and adds one to the correct count (an integer atomic:
+// exact); one block then adds the row losses in a fixed order (mean_forward, reduce.cu), so the
+// loss has the same bits every run. Backward reads the row twice (the same statistics, then the
+// softmax) and writes dlogits once, recomputing the statistics instead of saving them.
 #include "kernels/cuda/loss.h"
 
 #include "kernels/cuda/reduce.h"
@@ -21,40 +21,70 @@ struct RowStats {
   std::int32_t argmax;          // first index holding the maximum
 };
 
-// Every thread of the block gets the statistics of `row`.
-template <typename T>
-__device__ RowStats row_stats(const T* __restrict__ row, std::int64_t classes) {
-  VIT_SHARED(float, scratch, [32]);
-  VIT_SHARED(std::int32_t, first_max, [32]);
-  float local_max = -INFINITY;
-  std::int32_t local_arg = 0x7fffffff;
-  for (std::int64_t c = threadIdx.x; c < classes; c += blockDim.x) {
-    const float v = to_float(row[c]);
-    if (v > local_max) {
-      local_max = v;
-      local_arg = static_cast<std::int32_t>(c);
+// A running softmax denominator: sum = sum of exp(v - max) over the values seen so far.
+struct ExpSum {
+  float max = -INFINITY, sum = 0.0f;
+
+  __device__ void add(float v) {
+    if (v > max) {  // rescale what is summed to the new maximum
+      sum = sum * expf(max - v) + 1.0f;
+      max = v;
+    } else if (!(v == -INFINITY)) {  // exp(-inf - max) is 0 (and NaN when max is -inf too); NaN goes on
+      sum += expf(v - max);
     }
   }
-  const float row_max = block_max(local_max, scratch);
-  // first index holding row_max: a minimum over the threads that hold it
-  std::int32_t arg = local_max == row_max ? local_arg : 0x7fffffff;
-  for (int offset = 16; offset > 0; offset /= 2) {
-    const std::int32_t other = __shfl_xor_sync(kFullMask, arg, offset);
-    arg = other < arg ? other : arg;
+  __device__ void merge(const ExpSum& other) {
+    const float top = fmaxf(max, other.max);
+    if (top == -INFINITY) return;  // both empty
+    sum = (max == -INFINITY ? 0.0f : sum * expf(max - top)) +
+          (other.max == -INFINITY ? 0.0f : other.sum * expf(other.max - top));
+    max = top;
   }
-  if (threadIdx.x % 32 == 0) first_max[threadIdx.x / 32] = arg;
-  __syncthreads();
-  arg = 0x7fffffff;
-  for (unsigned w = 0; w < blockDim.x / 32; ++w) arg = first_max[w] < arg ? first_max[w] : arg;
-  float exp_sum = 0.0f, logit_sum = 0.0f;
+};
+
+// Every thread of the block gets the statistics of `row`, from one read of it: each thread keeps
+// a running maximum (its first index), exp-sum and logit sum; warps then the block merge them.
+template <typename T>
+__device__ RowStats row_stats(const T* __restrict__ row, std::int64_t classes) {
+  VIT_SHARED(float, warp_max, [32]);
+  VIT_SHARED(float, warp_exp_sum, [32]);
+  VIT_SHARED(float, warp_logit_sum, [32]);
+  VIT_SHARED(std::int32_t, warp_arg, [32]);
+  ExpSum exp_sum;
+  float logit_sum = 0.0f;
+  std::int32_t arg = 0x7fffffff;
   for (std::int64_t c = threadIdx.x; c < classes; c += blockDim.x) {
     const float v = to_float(row[c]);
-    exp_sum += expf(v - row_max);
+    if (v > exp_sum.max) arg = static_cast<std::int32_t>(c);
+    exp_sum.add(v);
     logit_sum += v;
   }
-  exp_sum = block_sum(exp_sum, scratch);
-  logit_sum = block_sum(logit_sum, scratch);
-  return {row_max, row_max + logf(exp_sum), logit_sum, arg};
+  // Merge within the warp, then across warps in warp order; ties keep the smaller index.
+  const auto merge_from = [&](const ExpSum& other, std::int32_t other_arg, float other_logits) {
+    if (other.max > exp_sum.max || (other.max == exp_sum.max && other_arg < arg)) arg = other_arg;
+    exp_sum.merge(other);
+    logit_sum += other_logits;
+  };
+  for (int offset = 16; offset > 0; offset /= 2) {
+    ExpSum other;
+    other.max = __shfl_xor_sync(kFullMask, exp_sum.max, offset);
+    other.sum = __shfl_xor_sync(kFullMask, exp_sum.sum, offset);
+    const std::int32_t other_arg = __shfl_xor_sync(kFullMask, arg, offset);
+    merge_from(other, other_arg, __shfl_xor_sync(kFullMask, logit_sum, offset));
+  }
+  const unsigned warp = threadIdx.x / 32, warps = blockDim.x / 32;
+  if (threadIdx.x % 32 == 0) {
+    warp_max[warp] = exp_sum.max;
+    warp_exp_sum[warp] = exp_sum.sum;
+    warp_logit_sum[warp] = logit_sum;
+    warp_arg[warp] = arg;
+  }
+  __syncthreads();
+  exp_sum = ExpSum{warp_max[0], warp_exp_sum[0]};
+  logit_sum = warp_logit_sum[0];
+  arg = warp_arg[0];
+  for (unsigned w = 1; w < warps; ++w) merge_from(ExpSum{warp_max[w], warp_exp_sum[w]}, warp_arg[w], warp_logit_sum[w]);
+  return {exp_sum.max, exp_sum.max + logf(exp_sum.sum), logit_sum, arg};
 }
 
 template <typename T>
