@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "runtime/cuda/cuda_api.h"
+#include "vitcuda/runtime/dtype.h"
 
 namespace vit::cuda {
 
@@ -22,6 +23,12 @@ template <typename TIn, typename TOut>
 void gemm_tiled(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64_t k, float alpha, const TIn* a,
                 std::int64_t lda, const TIn* b, std::int64_t ldb, float beta, TOut* c, std::int64_t ldc,
                 const GemmEpilogue& epilogue, TOut* pre_gelu, cudaStream_t stream);
+
+// The tiled product on tensor cores (gemm_mma.cu): gemm_tiled's bf16 path.
+template <typename TOut>
+void gemm_mma(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64_t k, float alpha,
+              const bfloat16* a, std::int64_t lda, const bfloat16* b, std::int64_t ldb, float beta, TOut* c,
+              std::int64_t ldc, const GemmEpilogue& epilogue, TOut* pre_gelu, cudaStream_t stream);
 
 #if VIT_CUDA_ON
 // cuBLASLt. Returns false, having done nothing, where cuBLASLt has no algorithm for the epilogue

@@ -1,4 +1,5 @@
-// The handwritten matrix product (the interpreter's, and the portable fallback on GPUs).
+// The handwritten float32 matrix product on CUDA cores (the interpreter's, and the portable
+// fallback on GPUs); bf16 operands go to its tensor-core twin, gemm_mma.cu.
 // A 256-thread block computes a 64 x 64 tile of C, each thread 4 x 4 outputs at stride 16 (so a
 // warp's shared-memory reads and its C stores are 16-wide contiguous). K advances 16 at a time:
 // the block stages a 64 x 16 slice of op(A) and a 16 x 64 slice of op(B) in shared memory as
@@ -8,7 +9,8 @@
 // Epilogues (gemm.h): the bias and GELU on the way out; the bias gradient (row sums of op(A)) by
 // the first column of blocks, which stages every row of op(A) anyway: 64 threads add their row
 // of each slice, in k order, and write the sum once (no atomics, the same bits every run).
-// No tensor cores: the cuBLAS path is the fast one on GPUs.
+#include <type_traits>
+
 #include "kernels/cuda/gelu.cuh"
 #include "kernels/cuda/gemm.h"
 #include "runtime/cuda/numeric.cuh"
@@ -96,11 +98,16 @@ void gemm_tiled(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std:
                 const GemmEpilogue& epilogue, TOut* pre_gelu, cudaStream_t stream) {
   VIT_CHECK(epilogue.bias_grad == nullptr || (trans_a && alpha == 1.0f),
             "gemm: the bias gradient epilogue needs A stored transposed and alpha = 1.");
-  const dim3 grid(static_cast<unsigned>((n + kTileN - 1) / kTileN), static_cast<unsigned>((m + kTileM - 1) / kTileM));
-  VIT_CHECK(grid.y <= 65535, "gemm: ", m, " rows exceed one launch.");
-  launch(gemm_tiled_kernel<typename DeviceTypeOf<TIn>::type, typename DeviceTypeOf<TOut>::type>, grid, kThreads, 0,
-         stream, GemmArgs{trans_a, trans_b, m, n, k, lda, ldb, ldc, alpha, beta}, device_ptr(a), device_ptr(b),
-         device_ptr(c), epilogue, device_ptr(pre_gelu));
+  if constexpr (std::is_same_v<TIn, bfloat16>) {
+    gemm_mma(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, epilogue, pre_gelu, stream);
+  } else {
+    const dim3 grid(static_cast<unsigned>((n + kTileN - 1) / kTileN),
+                    static_cast<unsigned>((m + kTileM - 1) / kTileM));
+    VIT_CHECK(grid.y <= 65535, "gemm: ", m, " rows exceed one launch.");
+    launch(gemm_tiled_kernel<TIn, typename DeviceTypeOf<TOut>::type>, grid, kThreads, 0, stream,
+           GemmArgs{trans_a, trans_b, m, n, k, lda, ldb, ldc, alpha, beta}, a, b, device_ptr(c), epilogue,
+           device_ptr(pre_gelu));
+  }
 }
 
 #define VIT_INSTANTIATE(TIn, TOut)                                                                             \
