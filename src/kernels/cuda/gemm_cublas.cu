@@ -10,6 +10,8 @@
 #include <cublasLt.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <tuple>
@@ -153,10 +155,18 @@ const Plan& Context::plan(const PlanKey& key, const void* bias) {
     plan.algo = result.algo;
     plan.supported = true;
   } else {
-    VIT_CHECK(status == CUBLAS_STATUS_SUCCESS || status == CUBLAS_STATUS_NOT_SUPPORTED, "cuBLASLt error '",
-              cublasGetStatusString(status), "' from cublasLtMatmulAlgoGetHeuristic.");
     VIT_CHECK(key.epilogue != CUBLASLT_EPILOGUE_DEFAULT, "gemm: cuBLASLt has no algorithm for a ", key.m, " x ", key.n,
-              " x ", key.k, " product.");
+              " x ", key.k, " product ('", cublasGetStatusString(status), "').");
+    // The caller falls back to our kernels; say so once per epilogue, for whoever reads the logs of
+    // a GPU run (it costs a pass over the output).
+    static std::atomic<bool> told[2];
+    if (!told[key.epilogue == CUBLASLT_EPILOGUE_BIAS ? 0 : 1].exchange(true)) {
+      std::fprintf(stderr,
+                   "vitcuda: cuBLASLt has no %s epilogue for a %lld x %lld x %lld product ('%s'); "
+                   "a separate kernel does its work\n",
+                   key.epilogue == CUBLASLT_EPILOGUE_BIAS ? "bias" : "bias-gradient", static_cast<long long>(key.m),
+                   static_cast<long long>(key.n), static_cast<long long>(key.k), cublasGetStatusString(status));
+    }
   }
   return plan;
 }
