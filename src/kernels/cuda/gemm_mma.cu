@@ -9,8 +9,7 @@
 // Traffic ~ (m n k)(1/64 + 1/64) elements, as the float32 tiled kernel. Epilogues as gemm.h: the
 // bias and GELU on the way out, the bias gradient (row sums of op(A)) by the first column of
 // blocks from its staged tiles, in k order.
-#include "kernels/cuda/gelu.cuh"
-#include "kernels/cuda/gemm.h"
+#include "kernels/cuda/gemm_epilogue.cuh"
 #include "kernels/cuda/mma_tiles.cuh"
 #include "runtime/cuda/numeric.cuh"
 
@@ -19,12 +18,6 @@ namespace vit::cuda {
 namespace {
 
 constexpr int kTile = 64, kTileK = 32, kLd = kTileK + 8, kWarps = 4, kThreads = 32 * kWarps;
-
-struct GemmArgs {
-  bool trans_a, trans_b;
-  std::int64_t m, n, k, lda, ldb, ldc;
-  float alpha, beta;
-};
 
 template <typename TOut>
 __global__ void __launch_bounds__(kThreads)
@@ -84,14 +77,7 @@ __global__ void __launch_bounds__(kThreads)
         const std::int64_t i = row0 + warp_row + 16 * mi + group + 8 * (r / 2);
         const std::int64_t j = col0 + warp_col + 8 * ni + pair_col + r % 2;
         if (i >= g.m || j >= g.n) continue;
-        float v = g.alpha * acc[mi][ni][r];
-        if (epilogue.bias != nullptr) v += epilogue.bias[j];
-        if (g.beta != 0.0f) v += g.beta * to_float(c[i * g.ldc + j]);
-        if (pre_gelu != nullptr) {  // GELU of the stored value, as the unfused kernels compute it
-          pre_gelu[i * g.ldc + j] = from_float<TOut>(v);
-          v = gelu(to_float(pre_gelu[i * g.ldc + j]));
-        }
-        c[i * g.ldc + j] = from_float<TOut>(v);
+        store_output(g, epilogue, acc[mi][ni][r], i, j, c, pre_gelu);
       }
     }
   }

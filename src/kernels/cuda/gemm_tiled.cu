@@ -11,8 +11,7 @@
 // of each slice, in k order, and write the sum once (no atomics, the same bits every run).
 #include <type_traits>
 
-#include "kernels/cuda/gelu.cuh"
-#include "kernels/cuda/gemm.h"
+#include "kernels/cuda/gemm_epilogue.cuh"
 #include "runtime/cuda/numeric.cuh"
 
 namespace vit::cuda {
@@ -20,12 +19,6 @@ namespace vit::cuda {
 namespace {
 
 constexpr int kTileM = 64, kTileN = 64, kTileK = 16, kThreads = 256, kPer = 4, kStride = 16;
-
-struct GemmArgs {
-  bool trans_a, trans_b;
-  std::int64_t m, n, k, lda, ldb, ldc;
-  float alpha, beta;
-};
 
 template <typename TIn, typename TOut>
 __global__ void __launch_bounds__(kThreads)
@@ -75,16 +68,7 @@ __global__ void __launch_bounds__(kThreads)
 #pragma unroll
     for (int s = 0; s < kPer; ++s) {
       const std::int64_t j = col0 + tx + kStride * s;
-      if (i < g.m && j < g.n) {
-        float v = g.alpha * acc[r][s];
-        if (epilogue.bias != nullptr) v += epilogue.bias[j];
-        if (g.beta != 0.0f) v += g.beta * to_float(c[i * g.ldc + j]);
-        if (pre_gelu != nullptr) {  // GELU of the stored value, as the unfused kernels compute it
-          pre_gelu[i * g.ldc + j] = from_float<TOut>(v);
-          v = gelu(to_float(pre_gelu[i * g.ldc + j]));
-        }
-        c[i * g.ldc + j] = from_float<TOut>(v);
-      }
+      if (i < g.m && j < g.n) store_output(g, epilogue, acc[r][s], i, j, c, pre_gelu);
     }
   }
   if (sums_rows && row0 + tid < g.m) epilogue.bias_grad[row0 + tid] = row_sum;
