@@ -17,10 +17,11 @@ namespace {
 struct Size {
   std::int64_t rows, dim;
 };
-// Every kPerLane of the kernels (8 ... 64 values per lane), and rows past one band of 128 and past
-// the backward's 1024 blocks (4 rows each: grid-stride).
-constexpr Size kSizes[] = {{37, 203}, {11, 300}, {13, 385}, {7, 700},  {9, 777},
-                           {5, 1100}, {3, 1500}, {601, 45}, {4501, 33}};
+// Every kPerLane of the kernels (8 ... 64 values per lane), with single values (odd widths) and
+// 16-byte chunks (widths that are multiples of 4 floats or 8 bf16), and rows past one band of 128
+// and past the backward's 1024 blocks (4 rows each: grid-stride).
+constexpr Size kSizes[] = {{37, 203}, {11, 300}, {13, 385}, {7, 700}, {9, 777}, {5, 1100},
+                           {3, 1500}, {601, 45}, {4501, 33}, {6, 384}, {9, 768}, {3, 1280}};
 
 template <typename T> double tolerance();
 template <> double tolerance<float>() { return 1e-5; }
@@ -90,5 +91,35 @@ TEMPLATE_TEST_CASE("cuda layernorm: backward with dgamma and dbeta", "[cuda][lay
     vit::cuda::layernorm_backward(d_x.get(), d_gamma.get(), d_mean.get(), d_rstd.get(), d_dy.get(), dx_only.get(),
                                   nullptr, nullptr, s.rows, s.dim, nullptr, nullptr);
     CHECK(download_f32(dx_only) == download_f32(dx));
+  }
+}
+
+// Rows that start one element past a 16-byte boundary take the single-value kernels, rows eight
+// elements past it the 16-byte ones; both match the CPU.
+TEMPLATE_TEST_CASE("cuda layernorm: offset views take the single-value path", "[cuda][layernorm]", float, bfloat16) {
+  const std::int64_t rows = 5, dim = 768, n = rows * dim;
+  const auto x = as_seen<TestType>(random_normal(n + 8, 28, 2.0f)), dy = as_seen<TestType>(random_normal(n + 8, 29));
+  const auto gamma = random_normal(dim, 30), beta = random_normal(dim, 31);
+  auto d_x = upload_as<TestType>(x), d_dy = upload_as<TestType>(dy);
+  DeviceBuffer<float> d_gamma(gamma), d_beta(beta);
+  std::vector<std::vector<float>> outputs;
+  for (const std::int64_t offset : {1, 8}) {
+    CAPTURE(offset);
+    std::vector<float> want_y(n), mean(rows), rstd(rows), want_dx(n), want_dgamma(dim), want_dbeta(dim);
+    vit::cpu::layernorm_forward(x.data() + offset, gamma.data(), beta.data(), want_y.data(), mean.data(), rstd.data(),
+                                rows, dim, 1e-6f);
+    vit::cpu::layernorm_backward(x.data() + offset, gamma.data(), mean.data(), rstd.data(), dy.data() + offset,
+                                 want_dx.data(), want_dgamma.data(), want_dbeta.data(), rows, dim);
+    auto y = poisoned<TestType>(n + 8), dx = poisoned<TestType>(n + 8);
+    auto d_mean = poisoned<float>(rows), d_rstd = poisoned<float>(rows);
+    vit::cuda::layernorm_forward(d_x.get() + offset, d_gamma.get(), d_beta.get(), y.get() + offset, d_mean.get(),
+                                 d_rstd.get(), rows, dim, 1e-6f, nullptr);
+    vit::cuda::layernorm_backward(d_x.get() + offset, d_gamma.get(), d_mean.get(), d_rstd.get(), d_dy.get() + offset,
+                                  dx.get() + offset, nullptr, nullptr, rows, dim, nullptr, nullptr);
+    const std::vector<float> got_y = download_f32(y), got_dx = download_f32(dx);
+    CHECK(normwise_error(std::vector<float>(got_y.begin() + offset, got_y.begin() + offset + n), want_y) <=
+          tolerance<TestType>());
+    CHECK(normwise_error(std::vector<float>(got_dx.begin() + offset, got_dx.begin() + offset + n), want_dx) <=
+          tolerance<TestType>());
   }
 }

@@ -1,5 +1,7 @@
-// CUDA LayerNorm: one warp per row, the row held in registers (kPerLane values per lane, lane l
-// holding columns l, l+32, ...: every load and store is a coalesced 32-wide access).
+// CUDA LayerNorm: one warp per row, the row held in registers. Where dim is a multiple of 16 bytes'
+// worth of values and the rows are 16-byte aligned, each lane loads and stores 16-byte chunks
+// (lane l holds chunks l, l+32, ...); otherwise single values (columns l, l+32, ...). Either way a
+// warp's access is contiguous.
 // Forward: x is read once, y written once (plus 8 bytes of mean/rstd per row); the statistics
 // come from the registers in one pass over memory (mean, then the centred sum of squares: no
 // cancellation). Backward: reads x and dy once and writes dx; each warp walks a grid-stride set
@@ -12,9 +14,11 @@
 // lane holds few idle columns.
 #include "kernels/cuda/layernorm.h"
 
+#include <initializer_list>
 #include <utility>
 
 #include "kernels/cuda/column_sum.cuh"
+#include "runtime/cuda/element_map.cuh"
 #include "runtime/cuda/numeric.cuh"
 
 namespace vit::cuda {
@@ -26,28 +30,57 @@ constexpr int kBlock = 32 * kWarpsPerBlock;
 constexpr std::int64_t kMaxBlocks = 1024;
 constexpr std::int64_t kMaxDim = 2048;
 
-template <typename T, int kPerLane>
+// A lane's values of one row: kChunks chunks of kVec consecutive columns, chunk c at column
+// (lane + 32 c) kVec (kVec 1: columns lane, lane + 32, ...; kVec 16 / sizeof(T): one 16-byte load
+// per chunk). Value k sits at column_of<kVec>(lane, k); columns past dim hold 0.
+template <int kVec>
+__device__ __forceinline__ int column_of(int lane, int k) {
+  return (lane + 32 * (k / kVec)) * kVec + k % kVec;
+}
+
+template <int kVec, typename T, int kValues>
+__device__ __forceinline__ void load_row(const T* row, int dim, int lane, float (&v)[kValues]) {
+#pragma unroll
+  for (int c = 0; c < kValues / kVec; ++c) {
+    const int col = (lane + 32 * c) * kVec;  // dim is a multiple of kVec: a chunk is all in or all out
+    const Pack<T, kVec> chunk = col < dim ? *reinterpret_cast<const Pack<T, kVec>*>(row + col) : Pack<T, kVec>{};
+#pragma unroll
+    for (int e = 0; e < kVec; ++e) v[c * kVec + e] = col < dim ? to_float(chunk.v[e]) : 0.0f;
+  }
+}
+
+template <int kVec, typename T, int kValues>
+__device__ __forceinline__ void store_row(T* row, int dim, int lane, const float (&v)[kValues]) {
+#pragma unroll
+  for (int c = 0; c < kValues / kVec; ++c) {
+    const int col = (lane + 32 * c) * kVec;
+    if (col >= dim) continue;
+    Pack<T, kVec> chunk;
+#pragma unroll
+    for (int e = 0; e < kVec; ++e) chunk.v[e] = from_float<T>(v[c * kVec + e]);
+    *reinterpret_cast<Pack<T, kVec>*>(row + col) = chunk;
+  }
+}
+
+template <typename T, int kChunks, int kVec>
 __global__ void __launch_bounds__(kBlock)
     layernorm_forward_kernel(const T* __restrict__ x, const float* __restrict__ gamma, const float* __restrict__ beta,
                              T* __restrict__ y, float* __restrict__ mean, float* __restrict__ rstd, std::int64_t rows,
                              int dim, float eps) {
+  constexpr int kValues = kChunks * kVec;
   const std::int64_t row = static_cast<std::int64_t>(blockIdx.x) * kWarpsPerBlock + threadIdx.x / 32;
   if (row >= rows) return;  // a whole warp leaves: no barrier below, only warp shuffles
   const int lane = threadIdx.x % 32;
-  const T* in = x + row * dim;
-  float v[kPerLane];
+  float v[kValues];
+  load_row<kVec>(x + row * dim, dim, lane, v);
   float sum = 0.0f;
 #pragma unroll
-  for (int k = 0; k < kPerLane; ++k) {
-    const int d = lane + 32 * k;
-    v[k] = d < dim ? to_float(in[d]) : 0.0f;
-    sum += v[k];
-  }
+  for (int k = 0; k < kValues; ++k) sum += v[k];
   const float mu = warp_sum(sum) / dim;
   float squares = 0.0f;
 #pragma unroll
-  for (int k = 0; k < kPerLane; ++k) {
-    const float centred = lane + 32 * k < dim ? v[k] - mu : 0.0f;
+  for (int k = 0; k < kValues; ++k) {
+    const float centred = column_of<kVec>(lane, k) < dim ? v[k] - mu : 0.0f;
     squares += centred * centred;
   }
   const float inv_std = rsqrtf(warp_sum(squares) / dim + eps);
@@ -55,23 +88,23 @@ __global__ void __launch_bounds__(kBlock)
     mean[row] = mu;
     rstd[row] = inv_std;
   }
-  T* out = y + row * dim;
 #pragma unroll
-  for (int k = 0; k < kPerLane; ++k) {
-    const int d = lane + 32 * k;
-    if (d < dim) out[d] = from_float<T>((v[k] - mu) * inv_std * gamma[d] + beta[d]);
+  for (int k = 0; k < kValues; ++k) {
+    const int d = column_of<kVec>(lane, k);
+    v[k] = d < dim ? (v[k] - mu) * inv_std * gamma[d] + beta[d] : 0.0f;
   }
+  store_row<kVec>(y + row * dim, dim, lane, v);
 }
 
 // Writes this block's sums of `acc` over its warps into row blockIdx.x of partial [blocks, dim]:
-// every warp parks its values in shared memory (lane l's k-th value is column l + 32 k), then the
-// block's threads add the kWarpsPerBlock values of one column each, in warp order.
-template <int kPerLane>
-__device__ __forceinline__ void store_block_partials(const float (&acc)[kPerLane], float* partial, int dim) {
-  VIT_SHARED(float, warps, [kWarpsPerBlock][kPerLane * 32]);
+// every warp parks its values in shared memory by column, then the block's threads add the
+// kWarpsPerBlock values of one column each, in warp order.
+template <int kVec, int kValues>
+__device__ __forceinline__ void store_block_partials(const float (&acc)[kValues], float* partial, int dim) {
+  VIT_SHARED(float, warps, [kWarpsPerBlock][kValues * 32]);
   const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
 #pragma unroll
-  for (int k = 0; k < kPerLane; ++k) warps[warp][lane + 32 * k] = acc[k];
+  for (int k = 0; k < kValues; ++k) warps[warp][column_of<kVec>(lane, k)] = acc[k];
   __syncthreads();
   for (int d = threadIdx.x; d < dim; d += kBlock) {
     float sum = 0.0f;
@@ -81,17 +114,18 @@ __device__ __forceinline__ void store_block_partials(const float (&acc)[kPerLane
   __syncthreads();  // the next call reuses `warps`
 }
 
-template <typename T, int kPerLane>
+template <typename T, int kChunks, int kVec>
 __global__ void __launch_bounds__(kBlock)
     layernorm_backward_kernel(const T* __restrict__ x, const float* __restrict__ gamma, const float* __restrict__ mean,
                               const float* __restrict__ rstd, const T* __restrict__ dy, T* __restrict__ dx,
                               float* __restrict__ partial_dgamma, float* __restrict__ partial_dbeta, std::int64_t rows,
                               int dim) {
+  constexpr int kValues = kChunks * kVec;
   const int lane = threadIdx.x % 32;
-  float g_weight[kPerLane], acc_dgamma[kPerLane], acc_dbeta[kPerLane];
+  float g_weight[kValues], acc_dgamma[kValues], acc_dbeta[kValues];
 #pragma unroll
-  for (int k = 0; k < kPerLane; ++k) {
-    const int d = lane + 32 * k;
+  for (int k = 0; k < kValues; ++k) {
+    const int d = column_of<kVec>(lane, k);
     g_weight[k] = d < dim ? gamma[d] : 0.0f;
     acc_dgamma[k] = acc_dbeta[k] = 0.0f;
   }
@@ -99,15 +133,14 @@ __global__ void __launch_bounds__(kBlock)
   for (std::int64_t row = static_cast<std::int64_t>(blockIdx.x) * kWarpsPerBlock + threadIdx.x / 32; row < rows;
        row += stride) {
     const float mu = mean[row], inv_std = rstd[row];
-    const T* x_row = x + row * dim;
-    const T* dy_row = dy + row * dim;
-    float xhat[kPerLane], g[kPerLane];
+    float xhat[kValues], g[kValues];
+    load_row<kVec>(x + row * dim, dim, lane, xhat);
+    load_row<kVec>(dy + row * dim, dim, lane, g);  // dy for now
     float sum_g = 0.0f, sum_g_xhat = 0.0f;
 #pragma unroll
-    for (int k = 0; k < kPerLane; ++k) {
-      const int d = lane + 32 * k;
-      const float grad = d < dim ? to_float(dy_row[d]) : 0.0f;
-      xhat[k] = d < dim ? (to_float(x_row[d]) - mu) * inv_std : 0.0f;
+    for (int k = 0; k < kValues; ++k) {
+      const float grad = g[k];
+      xhat[k] = column_of<kVec>(lane, k) < dim ? (xhat[k] - mu) * inv_std : 0.0f;
       g[k] = grad * g_weight[k];
       sum_g += g[k];
       sum_g_xhat += g[k] * xhat[k];
@@ -116,16 +149,13 @@ __global__ void __launch_bounds__(kBlock)
     }
     const float mean_g = warp_sum(sum_g) / dim, mean_g_xhat = warp_sum(sum_g_xhat) / dim;
     if (dx != nullptr) {
-      T* dx_row = dx + row * dim;
 #pragma unroll
-      for (int k = 0; k < kPerLane; ++k) {
-        const int d = lane + 32 * k;
-        if (d < dim) dx_row[d] = from_float<T>(inv_std * (g[k] - mean_g - xhat[k] * mean_g_xhat));
-      }
+      for (int k = 0; k < kValues; ++k) g[k] = inv_std * (g[k] - mean_g - xhat[k] * mean_g_xhat);
+      store_row<kVec>(dx + row * dim, dim, lane, g);
     }
   }
-  if (partial_dgamma != nullptr) store_block_partials<kPerLane>(acc_dgamma, partial_dgamma, dim);
-  if (partial_dbeta != nullptr) store_block_partials<kPerLane>(acc_dbeta, partial_dbeta, dim);
+  if (partial_dgamma != nullptr) store_block_partials<kVec>(acc_dgamma, partial_dgamma, dim);
+  if (partial_dbeta != nullptr) store_block_partials<kVec>(acc_dbeta, partial_dbeta, dim);
 }
 
 std::int64_t backward_blocks(std::int64_t rows) {
@@ -133,25 +163,46 @@ std::int64_t backward_blocks(std::int64_t rows) {
   return blocks < 1 ? 1 : (blocks < kMaxBlocks ? blocks : kMaxBlocks);
 }
 
-// Calls run.template operator()<kPerLane>() with the smallest kPerLane covering dim.
-template <typename Run>
-void with_per_lane(std::int64_t dim, Run&& run) {
+bool aligned(const void* pointer) { return pointer == nullptr || reinterpret_cast<std::uintptr_t>(pointer) % 16 == 0; }
+
+// Calls run.template operator()<kChunks, kVec>() for the smallest per-lane size covering dim:
+// 16-byte chunks (kVec = 16 / sizeof(T)) where `vector` (dim a multiple of kVec, rows aligned),
+// single values otherwise.
+template <typename T, typename Run>
+void with_layout(std::int64_t dim, bool vector, Run&& run) {
   VIT_CHECK(dim >= 1 && dim <= kMaxDim, "layernorm: dim ", dim, " must be in [1, ", kMaxDim, "].");
+  constexpr int kVec = static_cast<int>(16 / sizeof(T));
+  const auto per_lane = [&]<int kPerLane>() {
+    if (vector) {
+      run.template operator()<(kPerLane + kVec - 1) / kVec, kVec>();
+    } else {
+      run.template operator()<kPerLane, 1>();
+    }
+  };
   if (dim <= 256) {
-    run.template operator()<8>();
+    per_lane.template operator()<8>();
   } else if (dim <= 384) {
-    run.template operator()<12>();
+    per_lane.template operator()<12>();
   } else if (dim <= 512) {
-    run.template operator()<16>();
+    per_lane.template operator()<16>();
   } else if (dim <= 768) {
-    run.template operator()<24>();
+    per_lane.template operator()<24>();
   } else if (dim <= 1024) {
-    run.template operator()<32>();
+    per_lane.template operator()<32>();
   } else if (dim <= 1280) {
-    run.template operator()<40>();
+    per_lane.template operator()<40>();
   } else {
-    run.template operator()<64>();
+    per_lane.template operator()<64>();
   }
+}
+
+template <typename T>
+bool vectorizable(std::int64_t dim, std::initializer_list<const void*> rows) {
+  if (dim % (16 / sizeof(T)) != 0) return false;
+  for (const void* pointer : rows) {
+    if (!aligned(pointer)) return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -162,9 +213,9 @@ void layernorm_forward(const T* x, const float* gamma, const float* beta, T* y, 
   if (rows == 0) return;
   using D = typename DeviceTypeOf<T>::type;
   const unsigned blocks = static_cast<unsigned>((rows + kWarpsPerBlock - 1) / kWarpsPerBlock);
-  with_per_lane(dim, [&]<int kPerLane>() {
-    launch(layernorm_forward_kernel<D, kPerLane>, blocks, kBlock, 0, stream, device_ptr(x), gamma, beta, device_ptr(y),
-           mean, rstd, rows, static_cast<int>(dim), eps);
+  with_layout<T>(dim, vectorizable<T>(dim, {x, y}), [&]<int kChunks, int kVec>() {
+    launch(layernorm_forward_kernel<D, kChunks, kVec>, blocks, kBlock, 0, stream, device_ptr(x), gamma, beta,
+           device_ptr(y), mean, rstd, rows, static_cast<int>(dim), eps);
   });
 }
 
@@ -182,8 +233,8 @@ void layernorm_backward(const T* x, const float* gamma, const float* mean, const
   float* partial_dbeta = dbeta != nullptr ? workspace + blocks * dim : nullptr;
   VIT_CHECK(workspace != nullptr || (dgamma == nullptr && dbeta == nullptr),
             "layernorm_backward: dgamma/dbeta need a workspace of layernorm_backward_workspace() floats.");
-  with_per_lane(dim, [&]<int kPerLane>() {
-    launch(layernorm_backward_kernel<D, kPerLane>, static_cast<unsigned>(blocks), kBlock, 0, stream, device_ptr(x),
+  with_layout<T>(dim, vectorizable<T>(dim, {x, dy, dx}), [&]<int kChunks, int kVec>() {
+    launch(layernorm_backward_kernel<D, kChunks, kVec>, static_cast<unsigned>(blocks), kBlock, 0, stream, device_ptr(x),
            gamma, mean, rstd, device_ptr(dy), device_ptr(dx), partial_dgamma, partial_dbeta, rows,
            static_cast<int>(dim));
   });
