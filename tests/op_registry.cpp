@@ -32,6 +32,12 @@ std::function<std::vector<Tensor>(const RandomTensor&)> timing_inputs(const std:
   if (op == "linear") {
     return [](R r) { return std::vector{r({8, 197, 384}, 1, 1.0f), r({1152, 384}, 2, 0.05f), r({1152}, 3, 1.0f)}; };
   }
+  if (op == "add_layer_norm") {
+    return [](R r) {
+      return std::vector{r({8, 197, 384}, 1, 1.0f), r({8, 197, 384}, 2, 1.0f), gamma_near_one(r, 384, 9),
+                         r({384}, 11, 1.0f)};
+    };
+  }
   if (op == "linear_gelu") {  // fc1 of the MLP
     return [](R r) { return std::vector{r({8, 197, 384}, 1, 1.0f), r({1536, 384}, 2, 0.05f), r({1536}, 3, 1.0f)}; };
   }
@@ -99,6 +105,18 @@ const std::vector<OpCase>& op_registry() {
        {{"eps", 1e-6}},
        [](R r) { return std::vector{r({3, 5, 37}, 10, 2.0f), gamma_near_one(r, 37, 9), r({37}, 11, 1.0f)}; },
        {true, false, false}},
+      // Both outputs meet in one: the sum's gradient comes from both paths, as in a block.
+      {"add_layer_norm", {"a", "b", "gamma", "beta"},
+       [](auto& in, Tape& t) {
+         const AddLayerNorm out = add_layer_norm(in[0], in[1], in[2], in[3], real(in, "eps"), t);
+         return add(out.sum, out.normed, t);
+       },
+       1e-6, {{"eps", 1e-6}},
+       [](R r) {
+         return std::vector{r({3, 5, 37}, 16, 2.0f), r({3, 5, 37}, 17, 1.0f), gamma_near_one(r, 37, 9),
+                            r({37}, 11, 1.0f)};
+       },
+       {true, true, false, false}},
       {"gelu", {"x"}, [](auto& in, Tape& t) { return gelu(in[0], t); }, 1e-6, {},
        [](R r) { return std::vector{r({3, 5, 7}, 1, 1.0f)}; }, {true}},
       {"tanh", {"x"}, [](auto& in, Tape& t) { return vit::tanh(in[0], t); }, 1e-6, {},

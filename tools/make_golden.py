@@ -121,6 +121,17 @@ def layer_norm():
 
 
 @case
+def add_layer_norm():
+    inputs = dict(a=torch.randn(3, 5, 37) * 2, b=torch.randn(3, 5, 37), gamma=1 + 0.1 * torch.randn(37),
+                  beta=torch.randn(37))
+
+    def op(a, b, gamma, beta):
+        total = a + b
+        return total + F.layer_norm(total, (37,), gamma, beta, 1e-6)
+    return inputs, op, dict(eps=1e-6)
+
+
+@case
 def gelu():
     return dict(x=torch.rand(3, 7) * 8 - 4), lambda x: F.gelu(x, approximate="none"), {}
 

@@ -6,6 +6,7 @@
 
 #include "kernel_check.h"
 #include "kernels/cpu/layernorm.h"
+#include "kernels/cuda/elementwise.h"
 #include "kernels/cuda/layernorm.h"
 
 using namespace vit::cuda::testing;
@@ -121,5 +122,30 @@ TEMPLATE_TEST_CASE("cuda layernorm: offset views take the single-value path", "[
           tolerance<TestType>());
     CHECK(normwise_error(std::vector<float>(got_dx.begin() + offset, got_dx.begin() + offset + n), want_dx) <=
           tolerance<TestType>());
+  }
+}
+
+// The fused residual add gives the bits of add_forward then layernorm_forward: the sum as stored,
+// and the LayerNorm of it (16-byte chunks at 768, single values at 203).
+TEMPLATE_TEST_CASE("cuda layernorm: the fused residual add matches add then LayerNorm bit for bit", "[cuda][layernorm]",
+                   float, bfloat16) {
+  for (const Size s : {Size{7, 768}, Size{9, 203}}) {
+    CAPTURE(s.rows, s.dim);
+    const std::int64_t n = s.rows * s.dim;
+    auto a = upload_as<TestType>(random_normal(n, 32, 2.0f)), b = upload_as<TestType>(random_normal(n, 33));
+    DeviceBuffer<float> gamma(random_normal(s.dim, 34)), beta(random_normal(s.dim, 35));
+    auto sum = poisoned<TestType>(n), y = poisoned<TestType>(n), want_sum = poisoned<TestType>(n);
+    auto want_y = poisoned<TestType>(n);
+    auto mean = poisoned<float>(s.rows), rstd = poisoned<float>(s.rows), want_mean = poisoned<float>(s.rows);
+    auto want_rstd = poisoned<float>(s.rows);
+    vit::cuda::add_layernorm_forward(a.get(), b.get(), sum.get(), gamma.get(), beta.get(), y.get(), mean.get(),
+                                     rstd.get(), s.rows, s.dim, 1e-6f, nullptr);
+    vit::cuda::add_forward(a.get(), b.get(), want_sum.get(), n, n, nullptr);
+    vit::cuda::layernorm_forward(static_cast<const TestType*>(want_sum.get()), gamma.get(), beta.get(), want_y.get(),
+                                 want_mean.get(), want_rstd.get(), s.rows, s.dim, 1e-6f, nullptr);
+    CHECK(download_f32(sum) == download_f32(want_sum));
+    CHECK(download_f32(y) == download_f32(want_y));
+    CHECK(mean.download() == want_mean.download());
+    CHECK(rstd.download() == want_rstd.download());
   }
 }

@@ -4,7 +4,8 @@
 // warp's access is contiguous.
 // Forward: x is read once, y written once (plus 8 bytes of mean/rstd per row); the statistics
 // come from the registers in one pass over memory (mean, then the centred sum of squares: no
-// cancellation). Backward: reads x and dy once and writes dx; each warp walks a grid-stride set
+// cancellation). Fused with the residual add before it, it also reads the residual and writes the
+// sum, so the sum is not read back. Backward: reads x and dy once and writes dx; each warp walks a grid-stride set
 // of rows and keeps its columns' dgamma/dbeta partials in registers; the block's warps combine
 // them in shared memory into one row of a [blocks, dim] workspace per gradient, and a column sum
 // of the workspace (column_sum.cuh: a fixed order) gives dgamma and dbeta. Up to kMaxBlocks
@@ -64,15 +65,22 @@ __device__ __forceinline__ void store_row(T* row, int dim, int lane, const float
 
 template <typename T, int kChunks, int kVec>
 __global__ void __launch_bounds__(kBlock)
-    layernorm_forward_kernel(const T* __restrict__ x, const float* __restrict__ gamma, const float* __restrict__ beta,
-                             T* __restrict__ y, float* __restrict__ mean, float* __restrict__ rstd, std::int64_t rows,
-                             int dim, float eps) {
+    layernorm_forward_kernel(const T* __restrict__ x, const T* __restrict__ residual, T* __restrict__ sum_out,
+                             const float* __restrict__ gamma, const float* __restrict__ beta, T* __restrict__ y,
+                             float* __restrict__ mean, float* __restrict__ rstd, std::int64_t rows, int dim, float eps) {
   constexpr int kValues = kChunks * kVec;
   const std::int64_t row = static_cast<std::int64_t>(blockIdx.x) * kWarpsPerBlock + threadIdx.x / 32;
   if (row >= rows) return;  // a whole warp leaves: no barrier below, only warp shuffles
   const int lane = threadIdx.x % 32;
   float v[kValues];
   load_row<kVec>(x + row * dim, dim, lane, v);
+  if (residual != nullptr) {  // the fused add: normalise the sum as stored, as the unfused add leaves it
+    float r[kValues];
+    load_row<kVec>(residual + row * dim, dim, lane, r);
+#pragma unroll
+    for (int k = 0; k < kValues; ++k) v[k] = to_float(from_float<T>(v[k] + r[k]));
+    store_row<kVec>(sum_out + row * dim, dim, lane, v);
+  }
   float sum = 0.0f;
 #pragma unroll
   for (int k = 0; k < kValues; ++k) sum += v[k];
@@ -208,15 +216,23 @@ bool vectorizable(std::int64_t dim, std::initializer_list<const void*> rows) {
 }  // namespace
 
 template <typename T>
-void layernorm_forward(const T* x, const float* gamma, const float* beta, T* y, float* mean, float* rstd,
-                       std::int64_t rows, std::int64_t dim, float eps, cudaStream_t stream) {
+void add_layernorm_forward(const T* x, const T* residual, T* sum, const float* gamma, const float* beta, T* y,
+                           float* mean, float* rstd, std::int64_t rows, std::int64_t dim, float eps,
+                           cudaStream_t stream) {
   if (rows == 0) return;
   using D = typename DeviceTypeOf<T>::type;
   const unsigned blocks = static_cast<unsigned>((rows + kWarpsPerBlock - 1) / kWarpsPerBlock);
-  with_layout<T>(dim, vectorizable<T>(dim, {x, y}), [&]<int kChunks, int kVec>() {
-    launch(layernorm_forward_kernel<D, kChunks, kVec>, blocks, kBlock, 0, stream, device_ptr(x), gamma, beta,
-           device_ptr(y), mean, rstd, rows, static_cast<int>(dim), eps);
+  with_layout<T>(dim, vectorizable<T>(dim, {x, residual, sum, y}), [&]<int kChunks, int kVec>() {
+    launch(layernorm_forward_kernel<D, kChunks, kVec>, blocks, kBlock, 0, stream, device_ptr(x), device_ptr(residual),
+           device_ptr(sum), gamma, beta, device_ptr(y), mean, rstd, rows, static_cast<int>(dim), eps);
   });
+}
+
+template <typename T>
+void layernorm_forward(const T* x, const float* gamma, const float* beta, T* y, float* mean, float* rstd,
+                       std::int64_t rows, std::int64_t dim, float eps, cudaStream_t stream) {
+  add_layernorm_forward(x, static_cast<const T*>(nullptr), static_cast<T*>(nullptr), gamma, beta, y, mean, rstd, rows,
+                        dim, eps, stream);
 }
 
 std::size_t layernorm_backward_workspace(std::int64_t rows, std::int64_t dim) {
@@ -247,6 +263,8 @@ void layernorm_backward(const T* x, const float* gamma, const float* mean, const
 #define VIT_INSTANTIATE(T)                                                                                      \
   template void layernorm_forward<T>(const T*, const float*, const float*, T*, float*, float*, std::int64_t,    \
                                      std::int64_t, float, cudaStream_t);                                        \
+  template void add_layernorm_forward<T>(const T*, const T*, T*, const float*, const float*, T*, float*, float*, \
+                                         std::int64_t, std::int64_t, float, cudaStream_t);                      \
   template void layernorm_backward<T>(const T*, const float*, const float*, const float*, const T*, T*, float*, \
                                       float*, std::int64_t, std::int64_t, float*, cudaStream_t);
 VIT_INSTANTIATE(float)

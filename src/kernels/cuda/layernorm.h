@@ -14,6 +14,13 @@ template <typename T>
 void layernorm_forward(const T* x, const float* gamma, const float* beta, T* y, float* mean, float* rstd,
                        std::int64_t rows, std::int64_t dim, float eps, cudaStream_t stream);
 
+// The residual add and the LayerNorm after it: sum = x + residual (stored as T), y = the LayerNorm
+// of the stored sum, with its mean and rstd: the bits of add_forward then layernorm_forward.
+template <typename T>
+void add_layernorm_forward(const T* x, const T* residual, T* sum, const float* gamma, const float* beta, T* y,
+                           float* mean, float* rstd, std::int64_t rows, std::int64_t dim, float eps,
+                           cudaStream_t stream);
+
 // Floats of scratch memory layernorm_backward needs (partial dgamma/dbeta sums per block).
 std::size_t layernorm_backward_workspace(std::int64_t rows, std::int64_t dim);
 

@@ -1,4 +1,4 @@
-// CPU path of layer_norm.
+// CPU path of layer_norm and add_layer_norm (the add, then the LayerNorm).
 #include "kernels/cpu/layernorm.h"
 
 #include <algorithm>
@@ -15,6 +15,12 @@ void layernorm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta,
   const std::int64_t dim = x.size(-1), rows = x.numel() / std::max<std::int64_t>(dim, 1);
   cpu::layernorm_forward(x.data<float>(), gamma.data<float>(), beta.data<float>(), y.data<float>(), mean.data<float>(),
                          rstd.data<float>(), rows, dim, eps);
+}
+
+void add_layernorm_forward(const Tensor& a, const Tensor& b, const Tensor& gamma, const Tensor& beta, const Tensor& sum,
+                           const Tensor& y, const Tensor& mean, const Tensor& rstd, float eps) {
+  add_forward(a, b, sum);
+  layernorm_forward(sum, gamma, beta, y, mean, rstd, eps);
 }
 
 void layernorm_backward(const Tensor& x, const Tensor& gamma, const Tensor& mean, const Tensor& rstd, const Tensor& dy,

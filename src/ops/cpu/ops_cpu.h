@@ -49,6 +49,8 @@ void drop_path_forward(const Tensor& x, const Tensor& y, float p, std::uint64_t 
 // layernorm.cpp: layer_norm saves mean, rstd [rows]
 void layernorm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta, const Tensor& y, const Tensor& mean,
                        const Tensor& rstd, float eps);
+void add_layernorm_forward(const Tensor& a, const Tensor& b, const Tensor& gamma, const Tensor& beta, const Tensor& sum,
+                           const Tensor& y, const Tensor& mean, const Tensor& rstd, float eps);
 void layernorm_backward(const Tensor& x, const Tensor& gamma, const Tensor& mean, const Tensor& rstd, const Tensor& dy,
                         const Tensor& dx, const Tensor& dgamma, const Tensor& dbeta);
 

@@ -1,5 +1,6 @@
-// CUDA path of layer_norm, for f32 or bf16 activations (gamma, beta, mean and rstd stay f32); the
-// backward kernel's scratch memory is a cuda tensor from the caching allocator, for the call.
+// CUDA path of layer_norm and add_layer_norm (one forward kernel for both), for f32 or bf16
+// activations (gamma, beta, mean and rstd stay f32); the backward kernel's scratch memory is a
+// cuda tensor from the caching allocator, for the call.
 #include "kernels/cuda/layernorm.h"
 
 #include "ops/cuda/ops_cuda.h"
@@ -20,6 +21,17 @@ void layernorm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta,
     using T = decltype(tag);
     cuda::layernorm_forward<T>(x.data<T>(), gamma.data<float>(), beta.data<float>(), y.data<T>(),
                                mean.data<float>(), rstd.data<float>(), x.numel() / dim, dim, eps, compute_stream());
+  });
+}
+
+void add_layernorm_forward(const Tensor& a, const Tensor& b, const Tensor& gamma, const Tensor& beta, const Tensor& sum,
+                           const Tensor& y, const Tensor& mean, const Tensor& rstd, float eps) {
+  const std::int64_t dim = a.size(-1);
+  with_storage_type(a.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    cuda::add_layernorm_forward<T>(a.data<T>(), b.data<T>(), sum.data<T>(), gamma.data<float>(), beta.data<float>(),
+                                   y.data<T>(), mean.data<float>(), rstd.data<float>(), a.numel() / dim, dim, eps,
+                                   compute_stream());
   });
 }
 

@@ -56,6 +56,9 @@ VIT_CUDA_FN(void drop_path_forward(const Tensor& x, const Tensor& y, float p, st
 // layernorm.cpp: layer_norm saves mean, rstd [rows]
 VIT_CUDA_FN(void layernorm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta, const Tensor& y,
                                    const Tensor& mean, const Tensor& rstd, float eps))
+VIT_CUDA_FN(void add_layernorm_forward(const Tensor& a, const Tensor& b, const Tensor& gamma, const Tensor& beta,
+                                       const Tensor& sum, const Tensor& y, const Tensor& mean, const Tensor& rstd,
+                                       float eps))
 VIT_CUDA_FN(void layernorm_backward(const Tensor& x, const Tensor& gamma, const Tensor& mean, const Tensor& rstd,
                                     const Tensor& dy, const Tensor& dx, const Tensor& dgamma, const Tensor& dbeta))
 
