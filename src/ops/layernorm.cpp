@@ -64,15 +64,34 @@ AddLayerNorm add_layer_norm(const Tensor& a, const Tensor& b, const Tensor& gamm
   Tensor mean = Tensor::empty({s.rows}, DType::f32, a.device()), rstd = Tensor::empty({s.rows}, DType::f32, a.device());
   detail::dispatch(cpu_ops::add_layernorm_forward, cuda_ops::add_layernorm_forward, a, b, gamma, beta, out.sum,
                    out.normed, mean, rstd, eps);
-  // Two tape entries, as the two ops would record: the LayerNorm's (recorded second, so it runs
-  // first) adds its gradient to the sum's, the add's passes the sum's whole gradient to a and b.
+  // Two tape entries, as the two ops would record. The LayerNorm's, recorded second, runs first,
+  // after every later use of the sum has added its gradient: its kernel adds that gradient to its
+  // own dx in the same pass, and dx becomes the sum's whole gradient. The add's then hands it to a
+  // and b, as add does.
   if (Tape::needs_grad({&a, &b})) {
     tape.record("add", out.sum, [da = a.grad_slot(), db = b.grad_slot()](const Tensor& dsum) {
       if (da.requires_grad()) da.accumulate(dsum);
       if (db.requires_grad()) db.accumulate(dsum);
     });
   }
-  record_layer_norm(tape, out.sum, gamma, beta, mean, rstd, out.normed);
+  if (Tape::needs_grad({&out.sum, &gamma, &beta})) {
+    tape.record("layer_norm", out.normed,
+                [sum = out.sum, sum_grad = out.sum.grad_slot(), gamma, beta_grad = beta.grad_slot(), mean,
+                 rstd](const Tensor& dy) {
+                  Tensor dsum = detail::grad_buffer_if_needed(sum);
+                  Tensor dgamma = detail::grad_buffer_if_needed(gamma);
+                  Tensor dbeta = detail::grad_buffer_if_needed(beta_grad);
+                  const Tensor later = dsum.defined() ? sum_grad.grad() : Tensor();  // the sum's other uses'
+                  detail::dispatch(cpu_ops::add_layernorm_backward, cuda_ops::add_layernorm_backward, sum, gamma, mean,
+                                   rstd, dy, later, dsum, dgamma, dbeta);
+                  if (dsum.defined()) {
+                    sum_grad.reset();
+                    sum_grad.accumulate(std::move(dsum));
+                  }
+                  if (dgamma.defined()) gamma.accumulate_grad(std::move(dgamma));
+                  if (dbeta.defined()) beta_grad.accumulate(std::move(dbeta));
+                });
+  }
   return out;
 }
 

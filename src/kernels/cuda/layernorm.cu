@@ -5,7 +5,8 @@
 // Forward: x is read once, y written once (plus 8 bytes of mean/rstd per row); the statistics
 // come from the registers in one pass over memory (mean, then the centred sum of squares: no
 // cancellation). Fused with the residual add before it, it also reads the residual and writes the
-// sum, so the sum is not read back. Backward: reads x and dy once and writes dx; each warp walks a grid-stride set
+// sum, so the sum is not read back; its backward then adds the sum's other gradient into dx in
+// the same pass. Backward: reads x and dy once and writes dx; each warp walks a grid-stride set
 // of rows and keeps its columns' dgamma/dbeta partials in registers; the block's warps combine
 // them in shared memory into one row of a [blocks, dim] workspace per gradient, and a column sum
 // of the workspace (column_sum.cuh: a fixed order) gives dgamma and dbeta. Up to kMaxBlocks
@@ -67,7 +68,8 @@ template <typename T, int kChunks, int kVec>
 __global__ void __launch_bounds__(kBlock)
     layernorm_forward_kernel(const T* __restrict__ x, const T* __restrict__ residual, T* __restrict__ sum_out,
                              const float* __restrict__ gamma, const float* __restrict__ beta, T* __restrict__ y,
-                             float* __restrict__ mean, float* __restrict__ rstd, std::int64_t rows, int dim, float eps) {
+                             float* __restrict__ mean, float* __restrict__ rstd, std::int64_t rows, int dim,
+                             float eps) {
   constexpr int kValues = kChunks * kVec;
   const std::int64_t row = static_cast<std::int64_t>(blockIdx.x) * kWarpsPerBlock + threadIdx.x / 32;
   if (row >= rows) return;  // a whole warp leaves: no barrier below, only warp shuffles
@@ -125,7 +127,8 @@ __device__ __forceinline__ void store_block_partials(const float (&acc)[kValues]
 template <typename T, int kChunks, int kVec>
 __global__ void __launch_bounds__(kBlock)
     layernorm_backward_kernel(const T* __restrict__ x, const float* __restrict__ gamma, const float* __restrict__ mean,
-                              const float* __restrict__ rstd, const T* __restrict__ dy, T* __restrict__ dx,
+                              const float* __restrict__ rstd, const T* __restrict__ dy,
+                              const T* __restrict__ residual_grad, T* __restrict__ dx,
                               float* __restrict__ partial_dgamma, float* __restrict__ partial_dbeta, std::int64_t rows,
                               int dim) {
   constexpr int kValues = kChunks * kVec;
@@ -159,6 +162,12 @@ __global__ void __launch_bounds__(kBlock)
     if (dx != nullptr) {
 #pragma unroll
       for (int k = 0; k < kValues; ++k) g[k] = inv_std * (g[k] - mean_g - xhat[k] * mean_g_xhat);
+      if (residual_grad != nullptr) {  // the fused residual add's gradient joins in this pass
+        float r[kValues];
+        load_row<kVec>(residual_grad + row * dim, dim, lane, r);
+#pragma unroll
+        for (int k = 0; k < kValues; ++k) g[k] += r[k];
+      }
       store_row<kVec>(dx + row * dim, dim, lane, g);
     }
   }
@@ -240,19 +249,19 @@ std::size_t layernorm_backward_workspace(std::int64_t rows, std::int64_t dim) {
 }
 
 template <typename T>
-void layernorm_backward(const T* x, const float* gamma, const float* mean, const float* rstd, const T* dy, T* dx,
-                        float* dgamma, float* dbeta, std::int64_t rows, std::int64_t dim, float* workspace,
-                        cudaStream_t stream) {
+void add_layernorm_backward(const T* x, const float* gamma, const float* mean, const float* rstd, const T* dy,
+                            const T* residual_grad, T* dx, float* dgamma, float* dbeta, std::int64_t rows,
+                            std::int64_t dim, float* workspace, cudaStream_t stream) {
   using D = typename DeviceTypeOf<T>::type;
   const std::int64_t blocks = backward_blocks(rows);
   float* partial_dgamma = dgamma != nullptr ? workspace : nullptr;
   float* partial_dbeta = dbeta != nullptr ? workspace + blocks * dim : nullptr;
   VIT_CHECK(workspace != nullptr || (dgamma == nullptr && dbeta == nullptr),
             "layernorm_backward: dgamma/dbeta need a workspace of layernorm_backward_workspace() floats.");
-  with_layout<T>(dim, vectorizable<T>(dim, {x, dy, dx}), [&]<int kChunks, int kVec>() {
+  with_layout<T>(dim, vectorizable<T>(dim, {x, dy, residual_grad, dx}), [&]<int kChunks, int kVec>() {
     launch(layernorm_backward_kernel<D, kChunks, kVec>, static_cast<unsigned>(blocks), kBlock, 0, stream, device_ptr(x),
-           gamma, mean, rstd, device_ptr(dy), device_ptr(dx), partial_dgamma, partial_dbeta, rows,
-           static_cast<int>(dim));
+           gamma, mean, rstd, device_ptr(dy), device_ptr(residual_grad), device_ptr(dx), partial_dgamma, partial_dbeta,
+           rows, static_cast<int>(dim));
   });
   for (auto [partial, out] : {std::pair{partial_dgamma, dgamma}, std::pair{partial_dbeta, dbeta}}) {
     if (out == nullptr) continue;
@@ -260,12 +269,22 @@ void layernorm_backward(const T* x, const float* gamma, const float* mean, const
   }
 }
 
-#define VIT_INSTANTIATE(T)                                                                                      \
-  template void layernorm_forward<T>(const T*, const float*, const float*, T*, float*, float*, std::int64_t,    \
-                                     std::int64_t, float, cudaStream_t);                                        \
-  template void add_layernorm_forward<T>(const T*, const T*, T*, const float*, const float*, T*, float*, float*, \
-                                         std::int64_t, std::int64_t, float, cudaStream_t);                      \
-  template void layernorm_backward<T>(const T*, const float*, const float*, const float*, const T*, T*, float*, \
+template <typename T>
+void layernorm_backward(const T* x, const float* gamma, const float* mean, const float* rstd, const T* dy, T* dx,
+                        float* dgamma, float* dbeta, std::int64_t rows, std::int64_t dim, float* workspace,
+                        cudaStream_t stream) {
+  add_layernorm_backward(x, gamma, mean, rstd, dy, static_cast<const T*>(nullptr), dx, dgamma, dbeta, rows, dim,
+                         workspace, stream);
+}
+
+#define VIT_INSTANTIATE(T)                                                                                            \
+  template void layernorm_forward<T>(const T*, const float*, const float*, T*, float*, float*, std::int64_t,          \
+                                     std::int64_t, float, cudaStream_t);                                              \
+  template void add_layernorm_forward<T>(const T*, const T*, T*, const float*, const float*, T*, float*, float*,      \
+                                         std::int64_t, std::int64_t, float, cudaStream_t);                            \
+  template void add_layernorm_backward<T>(const T*, const float*, const float*, const float*, const T*, const T*, T*, \
+                                          float*, float*, std::int64_t, std::int64_t, float*, cudaStream_t);          \
+  template void layernorm_backward<T>(const T*, const float*, const float*, const float*, const T*, T*, float*,       \
                                       float*, std::int64_t, std::int64_t, float*, cudaStream_t);
 VIT_INSTANTIATE(float)
 VIT_INSTANTIATE(bfloat16)

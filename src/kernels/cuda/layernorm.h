@@ -24,6 +24,13 @@ void add_layernorm_forward(const T* x, const T* residual, T* sum, const float* g
 // Floats of scratch memory layernorm_backward needs (partial dgamma/dbeta sums per block).
 std::size_t layernorm_backward_workspace(std::int64_t rows, std::int64_t dim);
 
+// The backward of add_layernorm_forward: as layernorm_backward, with dx = the LayerNorm's input
+// gradient + residual_grad (the sum's gradient from its other uses; may be null).
+template <typename T>
+void add_layernorm_backward(const T* x, const float* gamma, const float* mean, const float* rstd, const T* dy,
+                            const T* residual_grad, T* dx, float* dgamma, float* dbeta, std::int64_t rows,
+                            std::int64_t dim, float* workspace, cudaStream_t stream);
+
 // dx overwritten (may be null); dgamma, dbeta overwritten with sums over rows (either may be null).
 // Deterministic: per-block partial sums, then one fixed-order column sum.
 template <typename T>

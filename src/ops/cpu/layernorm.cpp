@@ -30,4 +30,11 @@ void layernorm_backward(const Tensor& x, const Tensor& gamma, const Tensor& mean
                           dy.data<float>(), data_or_null(dx), data_or_null(dgamma), data_or_null(dbeta), rows, dim);
 }
 
+void add_layernorm_backward(const Tensor& x, const Tensor& gamma, const Tensor& mean, const Tensor& rstd,
+                            const Tensor& dy, const Tensor& residual_grad, const Tensor& dx, const Tensor& dgamma,
+                            const Tensor& dbeta) {
+  layernorm_backward(x, gamma, mean, rstd, dy, dx, dgamma, dbeta);
+  if (dx.defined() && residual_grad.defined()) add_forward(dx, residual_grad, dx);
+}
+
 }  // namespace vit::cpu_ops

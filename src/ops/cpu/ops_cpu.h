@@ -53,6 +53,10 @@ void add_layernorm_forward(const Tensor& a, const Tensor& b, const Tensor& gamma
                            const Tensor& y, const Tensor& mean, const Tensor& rstd, float eps);
 void layernorm_backward(const Tensor& x, const Tensor& gamma, const Tensor& mean, const Tensor& rstd, const Tensor& dy,
                         const Tensor& dx, const Tensor& dgamma, const Tensor& dbeta);
+// dx = the LayerNorm's input gradient + residual_grad (undefined: nothing added).
+void add_layernorm_backward(const Tensor& x, const Tensor& gamma, const Tensor& mean, const Tensor& rstd,
+                            const Tensor& dy, const Tensor& residual_grad, const Tensor& dx, const Tensor& dgamma,
+                            const Tensor& dbeta);
 
 // loss.cpp
 void cross_entropy_forward(const Tensor& logits, const Tensor& labels, float smoothing, const Tensor& loss);

@@ -14,13 +14,13 @@ using cuda::compute_stream;
 
 using detail::data_or_null;
 
-void layernorm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta, const Tensor& y,
-                       const Tensor& mean, const Tensor& rstd, float eps) {
+void layernorm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta, const Tensor& y, const Tensor& mean,
+                       const Tensor& rstd, float eps) {
   const std::int64_t dim = x.size(-1);
   with_storage_type(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    cuda::layernorm_forward<T>(x.data<T>(), gamma.data<float>(), beta.data<float>(), y.data<T>(),
-                               mean.data<float>(), rstd.data<float>(), x.numel() / dim, dim, eps, compute_stream());
+    cuda::layernorm_forward<T>(x.data<T>(), gamma.data<float>(), beta.data<float>(), y.data<T>(), mean.data<float>(),
+                               rstd.data<float>(), x.numel() / dim, dim, eps, compute_stream());
   });
 }
 
@@ -35,17 +35,24 @@ void add_layernorm_forward(const Tensor& a, const Tensor& b, const Tensor& gamma
   });
 }
 
-void layernorm_backward(const Tensor& x, const Tensor& gamma, const Tensor& mean, const Tensor& rstd,
-                        const Tensor& dy, const Tensor& dx, const Tensor& dgamma, const Tensor& dbeta) {
+void add_layernorm_backward(const Tensor& x, const Tensor& gamma, const Tensor& mean, const Tensor& rstd,
+                            const Tensor& dy, const Tensor& residual_grad, const Tensor& dx, const Tensor& dgamma,
+                            const Tensor& dbeta) {
   const std::int64_t dim = x.size(-1), rows = x.numel() / dim;
-  const Tensor workspace = Tensor::empty(
-      {static_cast<std::int64_t>(cuda::layernorm_backward_workspace(rows, dim))}, DType::f32, x.device());
+  const Tensor workspace =
+      Tensor::empty({static_cast<std::int64_t>(cuda::layernorm_backward_workspace(rows, dim))}, DType::f32, x.device());
   with_storage_type(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    cuda::layernorm_backward<T>(x.data<T>(), gamma.data<float>(), mean.data<float>(), rstd.data<float>(),
-                                dy.data<T>(), data_or_null<T>(dx), data_or_null(dgamma), data_or_null(dbeta), rows,
-                                dim, workspace.data<float>(), compute_stream());
+    cuda::add_layernorm_backward<T>(x.data<T>(), gamma.data<float>(), mean.data<float>(), rstd.data<float>(),
+                                    dy.data<T>(), data_or_null<T>(residual_grad), data_or_null<T>(dx),
+                                    data_or_null(dgamma), data_or_null(dbeta), rows, dim, workspace.data<float>(),
+                                    compute_stream());
   });
+}
+
+void layernorm_backward(const Tensor& x, const Tensor& gamma, const Tensor& mean, const Tensor& rstd, const Tensor& dy,
+                        const Tensor& dx, const Tensor& dgamma, const Tensor& dbeta) {
+  add_layernorm_backward(x, gamma, mean, rstd, dy, Tensor(), dx, dgamma, dbeta);
 }
 
 }  // namespace vit::cuda_ops
