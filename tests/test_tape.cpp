@@ -72,6 +72,27 @@ TEST_CASE("tape: backward frees saved activations and intermediate gradients", "
   CHECK(x.grad().defined());
 }
 
+TEST_CASE("tape: the walk frees what each entry saved as soon as the entry has run", "[autograd]") {
+  Tensor x = Tensor::from_vector({1, 2, 3}, {3});
+  x.set_requires_grad();
+  Tape tape;
+  // A probe recorded first runs last: by then tanh and gelu, which both saved `hidden`, have run.
+  Tensor start = x.clone();
+  std::weak_ptr<Storage> hidden_storage;
+  bool freed_before_the_end = false;
+  tape.record("probe", start, [&](const Tensor& grad) {
+    freed_before_the_end = hidden_storage.expired();
+    x.accumulate_grad(grad);
+  });
+  Tensor hidden = vit::tanh(start, tape);  // tanh saves its output, gelu its input: both `hidden`
+  hidden_storage = hidden.storage();
+  const Tensor loss = mean(gelu(hidden, tape), tape);
+  hidden = Tensor();
+  tape.backward(loss);
+  CHECK(freed_before_the_end);
+  CHECK(x.grad().defined());
+}
+
 TEST_CASE("tape: tensors needed only as gradient targets are freed after the forward", "[autograd]") {
   Tensor x = Tensor::from_vector({1, 2, 3}, {3});
   x.set_requires_grad();

@@ -39,6 +39,10 @@ void Tape::backward(const Tensor& output, const Tensor& grad_output) {
   for (auto entry = entries_.rbegin(); entry != entries_.rend(); ++entry) {
     const Tensor grad = entry->output.grad();
     if (grad.defined()) entry->backward(grad);
+    // Every use of the output ran before this entry: free what it saved (its closure) and the
+    // output's gradient now, so the walk's peak memory falls as it goes.
+    entry->backward = nullptr;
+    entry->output.reset();
   }
   clear();
 }

@@ -1,8 +1,8 @@
 #pragma once
 // Tape-based reverse-mode autograd. Each op called with a Tape records, when any input requires
 // grad, one entry: its inputs, its output and a closure that turns the output's gradient into
-// gradients of its inputs. backward() walks the entries in reverse order, then frees them (and
-// with them the activations they saved) and the gradients of intermediate tensors; leaves
+// gradients of its inputs. backward() walks the entries in reverse order and frees each one (and
+// with it the activations it saved) and its output's gradient as soon as it has run; leaves
 // (parameters, inputs the user marked) keep their accumulated gradients until zero_grad().
 #include <functional>
 #include <string>
