@@ -93,6 +93,30 @@ TEST_CASE("tape: the walk frees what each entry saved as soon as the entry has r
   CHECK(x.grad().defined());
 }
 
+TEST_CASE("tape: an intermediate gradient is shared, not copied, and never changed in place once shared",
+          "[autograd]") {
+  Tensor x = Tensor::from_vector({1, 2, 3}, {3});
+  x.set_requires_grad();
+  Tape tape;
+  const Tensor a = vit::tanh(x, tape), b = gelu(x, tape);  // intermediates, as the residual add's inputs
+  const Tensor g = Tensor::from_vector({1, 1, 1}, {3});
+  a.accumulate_grad(g);
+  b.accumulate_grad(g);
+  CHECK(a.grad().storage() == g.storage());
+  CHECK(b.grad().storage() == g.storage());
+
+  a.accumulate_grad(Tensor::from_vector({2, 2, 2}, {3}));  // a fresh gradient takes the shared one in
+  const Tensor h = Tensor::from_vector({5, 5, 5}, {3});
+  b.accumulate_grad(h);  // a borrowed one: the shared gradient is copied first
+  CHECK(a.grad().to_vector() == std::vector<float>{3, 3, 3});
+  CHECK(b.grad().to_vector() == std::vector<float>{6, 6, 6});
+  CHECK(g.to_vector() == std::vector<float>{1, 1, 1});
+  CHECK(h.to_vector() == std::vector<float>{5, 5, 5});
+
+  x.accumulate_grad(g);  // a leaf's gradient is its own: the optimizer changes it in place
+  CHECK(x.grad().storage() != g.storage());
+}
+
 TEST_CASE("tape: tensors needed only as gradient targets are freed after the forward", "[autograd]") {
   Tensor x = Tensor::from_vector({1, 2, 3}, {3});
   x.set_requires_grad();

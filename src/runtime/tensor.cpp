@@ -43,6 +43,7 @@ struct GradSlot::State {
   bool requires_grad = false;
   bool is_leaf = true;
   Tensor grad;
+  bool grad_shared = false;  // grad is another slot's or the caller's too: never added into in place
 };
 
 Tensor::Impl& Tensor::impl() const {
@@ -290,40 +291,65 @@ DType GradSlot::dtype() const {
 
 Tensor GradSlot::grad() const { return state_ ? state_->grad : Tensor(); }
 
-void GradSlot::accumulate(const Tensor& gradient) const {
-  if (state_ && state_->grad.defined()) {
-    accumulate(Tensor(gradient));  // adds in place; nothing is taken over
-  } else {
-    accumulate(gradient.clone());
-  }
+namespace {
+
+void check_gradient(const GradSlot& slot, const Tensor& gradient) {
+  VIT_CHECK(slot.requires_grad(), "cannot accumulate a gradient into a tensor that does not require grad.");
+  VIT_CHECK(gradient.shape() == slot.shape(), "gradient of shape ", shape_str(gradient.shape()),
+            " does not match tensor of shape ", shape_str(slot.shape()), ".");
+  VIT_CHECK(gradient.dtype() == slot.dtype(), "gradient of dtype ", dtype_name(gradient.dtype()),
+            " does not match tensor of dtype ", dtype_name(slot.dtype()), ".");
+  VIT_CHECK(gradient.device() == slot.device(), "gradient on ", gradient.device().str(), " does not match tensor on ",
+            slot.device().str(), ".");
 }
 
-void GradSlot::accumulate(Tensor&& gradient) const {
-  VIT_CHECK(state_ != nullptr, "cannot accumulate a gradient into a tensor that does not require grad.");
-  VIT_CHECK(gradient.shape() == state_->shape, "gradient of shape ", shape_str(gradient.shape()),
-            " does not match tensor of shape ", shape_str(state_->shape), ".");
-  VIT_CHECK(gradient.dtype() == state_->dtype, "gradient of dtype ", dtype_name(gradient.dtype()),
-            " does not match tensor of dtype ", dtype_name(state_->dtype), ".");
-  VIT_CHECK(gradient.device() == state_->device, "gradient on ", gradient.device().str(),
-            " does not match tensor on ", state_->device.str(), ".");
-  if (!state_->grad.defined()) {
-    state_->grad = std::move(gradient);
+// sum += addend, in place.
+void add_into(const Tensor& sum, const Tensor& addend) {
+  const std::int64_t n = addend.numel();
+  if (sum.dtype() == DType::bf16) {  // activation gradients of bf16 autocast
+    VIT_CHECK(sum.device().is_cuda(), "bf16 gradients accumulate on the cuda device only.");
+    cuda::add_in_place(sum.data<bfloat16>(), addend.data<bfloat16>(), n);
     return;
   }
-  const std::int64_t n = gradient.numel();
-  if (state_->dtype == DType::bf16) {  // activation gradients of bf16 autocast
-    VIT_CHECK(state_->device.is_cuda(), "bf16 gradients accumulate on the cuda device only.");
-    cuda::add_in_place(state_->grad.data<bfloat16>(), gradient.data<bfloat16>(), n);
-    return;
-  }
-  float* sum = state_->grad.data<float>();
-  const float* add = gradient.data<float>();
-  if (state_->device.is_cuda()) {
-    cuda::add_in_place(sum, add, n);
+  float* out = sum.data<float>();
+  const float* add = addend.data<float>();
+  if (sum.device().is_cuda()) {
+    cuda::add_in_place(out, add, n);
     return;
   }
 #pragma omp parallel for if (n > 32768)
-  for (std::int64_t i = 0; i < n; ++i) sum[i] += add[i];
+  for (std::int64_t i = 0; i < n; ++i) out[i] += add[i];
+}
+
+}  // namespace
+
+void GradSlot::accumulate(const Tensor& gradient) const {
+  check_gradient(*this, gradient);
+  if (!state_->grad.defined()) {
+    // An intermediate tensor's gradient is only read, by the backward closures: hold the caller's
+    // tensor itself (the residual add hands one gradient to both its inputs). A leaf gets its own
+    // copy, which the optimizers and clipping change in place.
+    state_->grad = state_->is_leaf ? gradient.clone() : gradient;
+    state_->grad_shared = !state_->is_leaf;
+    return;
+  }
+  if (state_->grad_shared) {
+    state_->grad = state_->grad.clone();
+    state_->grad_shared = false;
+  }
+  add_into(state_->grad, gradient);
+}
+
+void GradSlot::accumulate(Tensor&& gradient) const {
+  check_gradient(*this, gradient);
+  if (state_->grad.defined() && state_->grad_shared) {
+    add_into(gradient, state_->grad);  // the fresh gradient takes the shared one in, and becomes ours
+  } else if (state_->grad.defined()) {
+    add_into(state_->grad, gradient);
+    return;
+  }
+  state_->grad = std::move(gradient);
+  state_->grad_shared = false;
 }
 
 void GradSlot::reset() const {

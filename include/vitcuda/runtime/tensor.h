@@ -50,7 +50,9 @@ class GradSlot {
   Device device() const;                       // where its tensor, and so its gradient, lives
   DType dtype() const;                         // its tensor's, and so its gradient's, dtype
   Tensor grad() const;                         // undefined until something accumulated
-  void accumulate(const Tensor& gradient) const;  // copies on first use
+  // The first gradient of an intermediate tensor is held as it is, shared with the caller (and
+  // never added into in place); a leaf's is copied.
+  void accumulate(const Tensor& gradient) const;
   void accumulate(Tensor&& gradient) const;       // takes ownership of a fresh gradient
   void reset() const;                          // drops the gradient
 
@@ -115,7 +117,7 @@ class Tensor {
   Tensor grad() const;   // undefined until a backward pass reaches this tensor
   GradSlot grad_slot() const;  // empty (requires_grad false) when the tensor does not require grad
   // Gradient updates act on the shared tensor, like writes through a shared_ptr, hence const.
-  void accumulate_grad(const Tensor& gradient) const;  // grad += gradient (copies on first use)
+  void accumulate_grad(const Tensor& gradient) const;  // grad += gradient (as GradSlot::accumulate)
   void accumulate_grad(Tensor&& gradient) const;       // takes ownership of a fresh gradient
   void zero_grad() const;                              // drops the gradient
 
