@@ -216,11 +216,18 @@ void Tensor::copy_from(const Tensor& source) {
 }
 
 void Tensor::fill(float value) {
-  if (device().is_cuda()) {
-    copy_from(full(shape(), value, dtype()));
+  const std::int64_t n = numel();
+  if (device().is_cuda()) {  // a kernel writes the element's bits: no host tensor, no blocking copy
+    std::uint32_t bits = 0;
+    switch (dtype()) {
+      case DType::f32: std::memcpy(&bits, &value, 4); break;
+      case DType::bf16: bits = bfloat16::from_float(value).bits; break;
+      case DType::i32: bits = static_cast<std::uint32_t>(static_cast<std::int32_t>(value)); break;
+      case DType::u8: bits = static_cast<std::uint8_t>(value); break;
+    }
+    cuda::fill_elements(raw_data(), static_cast<int>(dtype_size(dtype())), bits, n);
     return;
   }
-  const std::int64_t n = numel();
   switch (dtype()) {
     case DType::f32: std::fill_n(data<float>(), n, value); break;
     case DType::bf16: std::fill_n(data<bfloat16>(), n, bfloat16::from_float(value)); break;

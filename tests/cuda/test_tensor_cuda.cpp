@@ -27,6 +27,21 @@ TEST_CASE("cuda tensor: values round trip between devices", "[cuda][tensor]") {
   CHECK(labels.to_vector() == std::vector<float>{3.0f, -1.0f});
 }
 
+TEST_CASE("cuda tensor: fill writes every dtype's bits on the device as on the host", "[cuda][tensor]") {
+  // 1.00390625 is halfway between two bf16 values (rounds to even); -3.7 truncates as an i32.
+  for (const DType dtype : {DType::f32, DType::bf16, DType::i32, DType::u8}) {
+    for (const float value : {1.00390625f, -3.7f, 200.0f}) {
+      if (dtype == DType::u8 && value < 0) continue;
+      CAPTURE(dtype_name(dtype), value);
+      Tensor on_device = Tensor::empty({1003}, dtype, Device::cuda());
+      Tensor on_host = Tensor::empty({1003}, dtype);
+      on_device.fill(value);
+      on_host.fill(value);
+      CHECK(on_device.to_vector() == on_host.to_vector());
+    }
+  }
+}
+
 TEST_CASE("cuda tensor: clone fill zeros and copy_from work on the device", "[cuda][tensor]") {
   Tensor a = Tensor::full({5}, 2.5f, DType::f32, Device::cuda());
   CHECK(a.to_vector() == std::vector<float>(5, 2.5f));

@@ -17,6 +17,8 @@ namespace vit::cuda {
 // usable by the host (copies to the host wait for the device).
 VIT_CUDA_FN(void copy_bytes(void* destination, Device to, const void* source, Device from, std::size_t bytes))
 VIT_CUDA_FN(void zero_bytes(void* destination, std::size_t bytes))
+// n elements of `element_bytes` bytes set to the low bytes of `bits`, on the device (no host copy).
+VIT_CUDA_FN(void fill_elements(void* destination, int element_bytes, std::uint32_t bits, std::int64_t n))
 // sum += add and dtype conversions (rounding to nearest even), on device pointers.
 VIT_CUDA_FN(void add_in_place(float* sum, const float* add, std::int64_t n))
 VIT_CUDA_FN(void add_in_place(bfloat16* sum, const bfloat16* add, std::int64_t n))

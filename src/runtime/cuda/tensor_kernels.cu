@@ -1,5 +1,6 @@
 // Casts and gradient accumulation for Tensor: maps at full memory width (element_map.cuh), one
-// read per input element and one write per output element (bandwidth-bound).
+// read per input element and one write per output element (bandwidth-bound). Fills: one write per
+// element, no host copy.
 #include "runtime/cuda/tensor_kernels.h"
 
 #include "runtime/cuda/element_map.cuh"
@@ -15,7 +16,30 @@ struct Add {
   __device__ float operator()(float a, float b) const { return a + b; }
 };
 
+template <typename Word>
+__global__ void fill_kernel(Word* __restrict__ out, Word value, std::int64_t n) {
+  for (std::int64_t i = first_index(); i < n; i += grid_stride()) out[i] = value;
+}
+
 }  // namespace
+
+void fill(void* out, int element_bytes, std::uint32_t bits, std::int64_t n, cudaStream_t stream) {
+  if (n == 0) return;
+  switch (element_bytes) {
+    case 1:
+      launch_grid_stride(fill_kernel<std::uint8_t>, n, stream, static_cast<std::uint8_t*>(out),
+                         static_cast<std::uint8_t>(bits), n);
+      return;
+    case 2:
+      launch_grid_stride(fill_kernel<std::uint16_t>, n, stream, static_cast<std::uint16_t*>(out),
+                         static_cast<std::uint16_t>(bits), n);
+      return;
+    case 4:
+      launch_grid_stride(fill_kernel<std::uint32_t>, n, stream, static_cast<std::uint32_t*>(out), bits, n);
+      return;
+  }
+  VIT_FAIL("fill: elements of ", element_bytes, " bytes are not supported.");
+}
 
 void cast(const float* x, bfloat16* y, std::int64_t n, cudaStream_t stream) {
   launch_map(Identity{}, n, stream, device_ptr(y), device_ptr(x));

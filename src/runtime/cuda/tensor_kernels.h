@@ -1,6 +1,6 @@
 #pragma once
-// The two kernels Tensor itself needs on the device (device_tensor.cpp): f32 <-> bf16 casts and
-// gradient accumulation. They live in the runtime, not in src/kernels, because Tensor sits below
+// The kernels Tensor itself needs on the device (device_tensor.cpp): f32 <-> bf16 casts, gradient
+// accumulation and fills. They live in the runtime, not in src/kernels, because Tensor sits below
 // the kernels' users. Pointers are device memory; launches are asynchronous on `stream`.
 #include <cstdint>
 
@@ -15,5 +15,8 @@ void cast(const bfloat16* x, float* y, std::int64_t n, cudaStream_t stream);
 // sum[i] += add[i] (float32 arithmetic); T is float or bfloat16.
 template <typename T>
 void accumulate(T* sum, const T* add, std::int64_t n, cudaStream_t stream);
+
+// n elements of `element_bytes` (1, 2 or 4) bytes, each set to the low bytes of `bits`.
+void fill(void* out, int element_bytes, std::uint32_t bits, std::int64_t n, cudaStream_t stream);
 
 }  // namespace vit::cuda
