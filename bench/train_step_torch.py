@@ -54,6 +54,7 @@ def main():
 
     for _ in range(3):
         step()
+    torch.cuda.reset_peak_memory_stats()
     start = time.perf_counter()
     for _ in range(a.steps):
         step()
@@ -65,7 +66,8 @@ def main():
         path = Path(a.json)
         results = json.loads(path.read_text()) if path.exists() else []
         results.append(dict(name=f"timm {a.model} batch {a.batch} amp {a.amp} {mode}", batch=a.batch,
-                            seconds_per_step=seconds / a.steps, images_per_s=a.batch * a.steps / seconds))
+                            seconds_per_step=seconds / a.steps, images_per_s=a.batch * a.steps / seconds,
+                            peak_mib=torch.cuda.max_memory_allocated() / 2**20))
         path.write_text(json.dumps(results, indent=1))
 
 

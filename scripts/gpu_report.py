@@ -56,12 +56,15 @@ def train_steps(train_bench, torch_train):
     rows = []
     for b in (train_bench or {}).get("benchmarks", []):
         if b.get("error_occurred"):
-            rows.append(f"| vitcuda {b['name']} | error: {b.get('error_message', '')} | | |")
+            rows.append(f"| vitcuda {b['name']} | error: {b.get('error_message', '')} | | | |")
             continue
         share = f"{100 * b['of_bf16_peak']:.1f}%" if "of_bf16_peak" in b else "n/a"
-        rows.append(f"| vitcuda {b['name']} | {b['real_time']:.4g} {b['time_unit']} | {b.get('images', 0):.0f} | {share} |")
+        memory = f"{b['peak_MiB']:.0f}" if "peak_MiB" in b else "n/a"
+        rows.append(f"| vitcuda {b['name']} | {b['real_time']:.4g} {b['time_unit']} | {b.get('images', 0):.0f} | {share} "
+                    f"| {memory} |")
     for r in torch_train or []:
-        rows.append(f"| {r['name']} | {r['seconds_per_step'] * 1e3:.4g} ms | {r['images_per_s']:.0f} | |")
+        memory = f"{r['peak_mib']:.0f}" if "peak_mib" in r else "n/a"
+        rows.append(f"| {r['name']} | {r['seconds_per_step'] * 1e3:.4g} ms | {r['images_per_s']:.0f} | | {memory} |")
     return rows
 
 
@@ -101,8 +104,10 @@ def main():
                 "| --- | --- | --- | --- |"] + torch_kernels(torch_data, peaks)
     else:
         out.append("Not run (no CUDA PyTorch here, or its stage failed).")
-    out += ["", "## Training step", "", "| run | time/step | images/s | of bf16 peak |", "| --- | --- | --- | --- |"]
-    out += train_steps(train_bench, load(logs / "train_torch.json")) or ["| (none ran) | | | |"]
+    out += ["", "## Training step", "",
+            "| run | time/step | images/s | of bf16 peak | peak device memory (MiB) |",
+            "| --- | --- | --- | --- | --- |"]
+    out += train_steps(train_bench, load(logs / "train_torch.json")) or ["| (none ran) | | | | |"]
     determinism = logs / "determinism.txt"
     if determinism.exists():
         out += ["", "## Same seed, two runs", "", "```", determinism.read_text().strip(), "```"]

@@ -97,3 +97,20 @@ TEST_CASE("cuda allocator: concurrent allocations from several threads", "[cuda]
   for (std::thread& thread : threads) thread.join();
   CHECK(wrong == 0);
 }
+
+TEST_CASE("cuda tensor: the allocator's peak is the most held at once since its reset", "[cuda][tensor]") {
+  cuda::reset_peak_in_use();
+  const std::size_t base = cuda::allocator_stats().in_use_bytes;
+  CHECK(cuda::allocator_stats().peak_in_use_bytes == base);
+  {
+    const Tensor a = Tensor::empty({1000}, DType::f32, Device::cuda());  // 4000 bytes: 4096 rounded
+    {
+      const Tensor b = Tensor::empty({3000}, DType::f32, Device::cuda());  // 12288 rounded
+    }
+    const Tensor c = Tensor::empty({100}, DType::f32, Device::cuda());  // 512: b's bytes were free again
+    CHECK(cuda::allocator_stats().peak_in_use_bytes == base + 4096 + 12288);
+  }
+  CHECK(cuda::allocator_stats().in_use_bytes == base);
+  cuda::reset_peak_in_use();
+  CHECK(cuda::allocator_stats().peak_in_use_bytes == base);
+}

@@ -1,5 +1,6 @@
 #include "runtime/cuda/caching_allocator.h"
 
+#include <algorithm>
 #include <mutex>
 
 #include "runtime/cuda/cuda_api.h"
@@ -67,6 +68,7 @@ void* cached_allocate(std::size_t bytes) {
     std::lock_guard<std::mutex> lock(c.mutex);
     block = allocate_block(c, size);
     c.stats.in_use_bytes += size;
+    c.stats.peak_in_use_bytes = std::max(c.stats.peak_in_use_bytes, c.stats.in_use_bytes);
   }
   return handed_out(block, bytes, size);
 }
@@ -86,6 +88,12 @@ void empty_cache() {
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mutex);
   release_cached_blocks(c);
+}
+
+void reset_peak_in_use() {
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  c.stats.peak_in_use_bytes = c.stats.in_use_bytes;
 }
 
 AllocatorStats allocator_stats() {

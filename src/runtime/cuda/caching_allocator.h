@@ -17,6 +17,7 @@ struct AllocatorStats {
   std::size_t device_allocations = 0;  // cudaMalloc calls so far
   std::size_t in_use_bytes = 0;        // rounded bytes handed out and not yet released
   std::size_t cached_bytes = 0;        // rounded bytes on the free lists
+  std::size_t peak_in_use_bytes = 0;   // the most in_use_bytes since the last reset_peak_in_use()
 };
 
 #pragma GCC diagnostic push
@@ -25,6 +26,7 @@ VIT_CUDA_FN(void* cached_allocate(std::size_t bytes))  // retries once after emp
 VIT_CUDA_FN(void cached_release(void* data, std::size_t bytes))  // bytes as passed to cached_allocate
 VIT_CUDA_FN(void empty_cache())  // gives every cached block back to the device
 VIT_CUDA_FN(AllocatorStats allocator_stats())
+VIT_CUDA_FN(void reset_peak_in_use())  // the peak starts again from what is in use now
 #pragma GCC diagnostic pop
 
 }  // namespace vit::cuda
