@@ -17,9 +17,6 @@ namespace vit::cuda {
 
 namespace {
 
-struct Add {
-  __device__ float operator()(float a, float b) const { return a + b; }
-};
 struct Gelu {
   __device__ float operator()(float x) const { return gelu(x); }
 };

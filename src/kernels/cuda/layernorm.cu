@@ -180,15 +180,14 @@ std::int64_t backward_blocks(std::int64_t rows) {
   return blocks < 1 ? 1 : (blocks < kMaxBlocks ? blocks : kMaxBlocks);
 }
 
-bool aligned(const void* pointer) { return pointer == nullptr || reinterpret_cast<std::uintptr_t>(pointer) % 16 == 0; }
-
 // Calls run.template operator()<kChunks, kVec>() for the smallest per-lane size covering dim:
-// 16-byte chunks (kVec = 16 / sizeof(T)) where `vector` (dim a multiple of kVec, rows aligned),
-// single values otherwise.
+// 16-byte chunks (kVec = 16 / sizeof(T)) where dim is a multiple of kVec and every row pointer is
+// 16-byte aligned (`rows`: the kernel's row arrays, null for unused ones), single values otherwise.
 template <typename T, typename Run>
-void with_layout(std::int64_t dim, bool vector, Run&& run) {
+void with_layout(std::int64_t dim, std::initializer_list<const void*> rows, Run&& run) {
   VIT_CHECK(dim >= 1 && dim <= kMaxDim, "layernorm: dim ", dim, " must be in [1, ", kMaxDim, "].");
   constexpr int kVec = static_cast<int>(16 / sizeof(T));
+  const bool vector = dim % kVec == 0 && aligned_16(rows);
   const auto per_lane = [&]<int kPerLane>() {
     if (vector) {
       run.template operator()<(kPerLane + kVec - 1) / kVec, kVec>();
@@ -213,15 +212,6 @@ void with_layout(std::int64_t dim, bool vector, Run&& run) {
   }
 }
 
-template <typename T>
-bool vectorizable(std::int64_t dim, std::initializer_list<const void*> rows) {
-  if (dim % (16 / sizeof(T)) != 0) return false;
-  for (const void* pointer : rows) {
-    if (!aligned(pointer)) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 template <typename T>
@@ -231,7 +221,7 @@ void add_layernorm_forward(const T* x, const T* residual, T* sum, const float* g
   if (rows == 0) return;
   using D = typename DeviceTypeOf<T>::type;
   const unsigned blocks = static_cast<unsigned>((rows + kWarpsPerBlock - 1) / kWarpsPerBlock);
-  with_layout<T>(dim, vectorizable<T>(dim, {x, residual, sum, y}), [&]<int kChunks, int kVec>() {
+  with_layout<T>(dim, {x, residual, sum, y}, [&]<int kChunks, int kVec>() {
     launch(layernorm_forward_kernel<D, kChunks, kVec>, blocks, kBlock, 0, stream, device_ptr(x), device_ptr(residual),
            device_ptr(sum), gamma, beta, device_ptr(y), mean, rstd, rows, static_cast<int>(dim), eps);
   });
@@ -258,7 +248,7 @@ void add_layernorm_backward(const T* x, const float* gamma, const float* mean, c
   float* partial_dbeta = dbeta != nullptr ? workspace + blocks * dim : nullptr;
   VIT_CHECK(workspace != nullptr || (dgamma == nullptr && dbeta == nullptr),
             "layernorm_backward: dgamma/dbeta need a workspace of layernorm_backward_workspace() floats.");
-  with_layout<T>(dim, vectorizable<T>(dim, {x, dy, residual_grad, dx}), [&]<int kChunks, int kVec>() {
+  with_layout<T>(dim, {x, dy, residual_grad, dx}, [&]<int kChunks, int kVec>() {
     launch(layernorm_backward_kernel<D, kChunks, kVec>, static_cast<unsigned>(blocks), kBlock, 0, stream, device_ptr(x),
            gamma, mean, rstd, device_ptr(dy), device_ptr(residual_grad), device_ptr(dx), partial_dgamma, partial_dbeta,
            rows, static_cast<int>(dim));

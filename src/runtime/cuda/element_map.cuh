@@ -9,6 +9,7 @@
 // operand read once, out written once; nothing else.
 #include <algorithm>
 #include <cstdint>
+#include <initializer_list>
 
 #include "runtime/cuda/numeric.cuh"
 
@@ -17,6 +18,19 @@ namespace vit::cuda {
 template <typename T, int kWidth>
 struct alignas(sizeof(T) * kWidth) Pack {
   T v[kWidth];
+};
+
+// True when every pointer may be read or written in 16-byte packs (null ones are not accessed).
+inline bool aligned_16(std::initializer_list<const void*> pointers) {
+  for (const void* pointer : pointers) {
+    if (reinterpret_cast<std::uintptr_t>(pointer) % 16 != 0) return false;
+  }
+  return true;
+}
+
+// The one operator more than one file maps with (the others live beside their one user).
+struct Add {
+  __device__ float operator()(float a, float b) const { return a + b; }
 };
 
 template <typename Index, int kWidth, typename Op, typename Out, typename... In>
@@ -42,8 +56,7 @@ void launch_map(Op op, std::int64_t n, LaunchStream stream, Out* out, const In*.
   if (n == 0) return;
   constexpr std::size_t kLargest = std::max({sizeof(Out), sizeof(In)...});
   constexpr int kWidth = static_cast<int>(16 / kLargest);
-  const auto aligned = [](const void* pointer) { return reinterpret_cast<std::uintptr_t>(pointer) % 16 == 0; };
-  const bool vector = aligned(out) && (aligned(in) && ...) && n < (std::int64_t{1} << 30);
+  const bool vector = aligned_16({out, in...}) && n < (std::int64_t{1} << 30);
   const unsigned blocks = grid_for(vector ? (n + kWidth - 1) / kWidth : n, kGridStrideBlock);
   if (vector) {
     launch(element_map_kernel<std::uint32_t, kWidth, Op, Out, In...>, blocks, kGridStrideBlock, 0, stream, op,

@@ -12,9 +12,6 @@ namespace {
 struct Identity {
   __device__ float operator()(float x) const { return x; }
 };
-struct Add {
-  __device__ float operator()(float a, float b) const { return a + b; }
-};
 
 template <typename Word>
 __global__ void fill_kernel(Word* __restrict__ out, Word value, std::int64_t n) {
