@@ -26,20 +26,29 @@ LayerNormShape check_layer_norm(const char* op, const Tensor& x, const Tensor& g
   return {rows, dim};
 }
 
-// The LayerNorm's backward, from its input x and saved statistics.
+// The LayerNorm's backward, from its input x and saved statistics. With `absorb_later` (the fused
+// residual add, whose sum is x) the entry runs after every later use of x has added its gradient:
+// the kernel adds that gradient to its own dx in the same pass, and dx replaces it as x's whole
+// gradient. Otherwise dx is added to x's gradient as usual.
 void record_layer_norm(Tape& tape, const Tensor& x, const Tensor& gamma, const Tensor& beta, const Tensor& mean,
-                       const Tensor& rstd, Tensor& y) {
+                       const Tensor& rstd, Tensor& y, bool absorb_later) {
   if (!Tape::needs_grad({&x, &gamma, &beta})) return;
-  tape.record("layer_norm", y, [x, gamma, beta_grad = beta.grad_slot(), mean, rstd](const Tensor& dy) {
-    Tensor dx = detail::grad_buffer_if_needed(x);
-    Tensor dgamma = detail::grad_buffer_if_needed(gamma);
-    Tensor dbeta = detail::grad_buffer_if_needed(beta_grad);
-    detail::dispatch(cpu_ops::layernorm_backward, cuda_ops::layernorm_backward, x, gamma, mean, rstd, dy, dx, dgamma,
-                     dbeta);
-    if (dx.defined()) x.accumulate_grad(std::move(dx));
-    if (dgamma.defined()) gamma.accumulate_grad(std::move(dgamma));
-    if (dbeta.defined()) beta_grad.accumulate(std::move(dbeta));
-  });
+  tape.record(
+      "layer_norm", y,
+      [x, x_grad = x.grad_slot(), gamma, beta_grad = beta.grad_slot(), mean, rstd, absorb_later](const Tensor& dy) {
+        Tensor dx = detail::grad_buffer_if_needed(x);
+        Tensor dgamma = detail::grad_buffer_if_needed(gamma);
+        Tensor dbeta = detail::grad_buffer_if_needed(beta_grad);
+        const Tensor later = absorb_later && dx.defined() ? x_grad.grad() : Tensor();
+        detail::dispatch(cpu_ops::layernorm_backward, cuda_ops::layernorm_backward, x, gamma, mean, rstd, dy, later, dx,
+                         dgamma, dbeta);
+        if (dx.defined()) {
+          if (later.defined()) x_grad.reset();  // dx holds it now
+          x_grad.accumulate(std::move(dx));
+        }
+        if (dgamma.defined()) gamma.accumulate_grad(std::move(dgamma));
+        if (dbeta.defined()) beta_grad.accumulate(std::move(dbeta));
+      });
 }
 
 }  // namespace
@@ -49,7 +58,7 @@ Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, floa
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());  // gamma, beta, mean and rstd stay f32
   Tensor mean = Tensor::empty({s.rows}, DType::f32, x.device()), rstd = Tensor::empty({s.rows}, DType::f32, x.device());
   detail::dispatch(cpu_ops::layernorm_forward, cuda_ops::layernorm_forward, x, gamma, beta, y, mean, rstd, eps);
-  record_layer_norm(tape, x, gamma, beta, mean, rstd, y);
+  record_layer_norm(tape, x, gamma, beta, mean, rstd, y, false);
   return y;
 }
 
@@ -64,34 +73,15 @@ AddLayerNorm add_layer_norm(const Tensor& a, const Tensor& b, const Tensor& gamm
   Tensor mean = Tensor::empty({s.rows}, DType::f32, a.device()), rstd = Tensor::empty({s.rows}, DType::f32, a.device());
   detail::dispatch(cpu_ops::add_layernorm_forward, cuda_ops::add_layernorm_forward, a, b, gamma, beta, out.sum,
                    out.normed, mean, rstd, eps);
-  // Two tape entries, as the two ops would record. The LayerNorm's, recorded second, runs first,
-  // after every later use of the sum has added its gradient: its kernel adds that gradient to its
-  // own dx in the same pass, and dx becomes the sum's whole gradient. The add's then hands it to a
-  // and b, as add does.
+  // Two tape entries, as the two ops would record: the LayerNorm's, recorded second, runs first
+  // and leaves the sum's whole gradient; the add's then hands it to a and b, as add does.
   if (Tape::needs_grad({&a, &b})) {
     tape.record("add", out.sum, [da = a.grad_slot(), db = b.grad_slot()](const Tensor& dsum) {
       if (da.requires_grad()) da.accumulate(dsum);
       if (db.requires_grad()) db.accumulate(dsum);
     });
   }
-  if (Tape::needs_grad({&out.sum, &gamma, &beta})) {
-    tape.record("layer_norm", out.normed,
-                [sum = out.sum, sum_grad = out.sum.grad_slot(), gamma, beta_grad = beta.grad_slot(), mean,
-                 rstd](const Tensor& dy) {
-                  Tensor dsum = detail::grad_buffer_if_needed(sum);
-                  Tensor dgamma = detail::grad_buffer_if_needed(gamma);
-                  Tensor dbeta = detail::grad_buffer_if_needed(beta_grad);
-                  const Tensor later = dsum.defined() ? sum_grad.grad() : Tensor();  // the sum's other uses'
-                  detail::dispatch(cpu_ops::add_layernorm_backward, cuda_ops::add_layernorm_backward, sum, gamma, mean,
-                                   rstd, dy, later, dsum, dgamma, dbeta);
-                  if (dsum.defined()) {
-                    sum_grad.reset();
-                    sum_grad.accumulate(std::move(dsum));
-                  }
-                  if (dgamma.defined()) gamma.accumulate_grad(std::move(dgamma));
-                  if (dbeta.defined()) beta_grad.accumulate(std::move(dbeta));
-                });
-  }
+  record_layer_norm(tape, out.sum, gamma, beta, mean, rstd, out.normed, true);
   return out;
 }
 

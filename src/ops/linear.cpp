@@ -32,6 +32,26 @@ LinearSizes check_linear(const char* op, const Tensor& x, const Tensor& weight, 
   return {x.numel() / in, in, out, out_shape, device};
 }
 
+// Records a linear-shaped op's backward: `gradients(dy, dx, dw, db)` fills the gradient buffers it
+// is handed (undefined ones are not wanted), which are then added to x's, the weight's and the
+// bias's gradients.
+template <typename Gradients>
+void record_linear(Tape& tape, const char* op, Tensor& y, const Tensor& x, const Tensor& weight, const Tensor& bias,
+                   Gradients gradients) {
+  if (!Tape::needs_grad({&x, &weight, &bias})) return;
+  tape.record(op, y,
+              [x_grad = x.grad_slot(), weight, bias_grad = bias.defined() ? bias.grad_slot() : GradSlot(),
+               gradients](const Tensor& dy) {
+                Tensor dx = detail::grad_buffer_if_needed(x_grad);
+                Tensor dw = detail::grad_buffer_if_needed(weight);
+                Tensor db = detail::grad_buffer_if_needed(bias_grad);
+                gradients(dy, dx, dw, db);
+                if (dx.defined()) x_grad.accumulate(std::move(dx));
+                if (dw.defined()) weight.accumulate_grad(std::move(dw));
+                if (db.defined()) bias_grad.accumulate(std::move(db));
+              });
+}
+
 }  // namespace
 
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, Tape& tape) {
@@ -42,19 +62,11 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, Tape& t
   const Tensor w = detail::as_dtype(weight, x.dtype());
   detail::dispatch(cpu_ops::linear_forward, cuda_ops::linear_forward, x, w, bias, y, s.rows, s.in, s.out);
 
-  if (Tape::needs_grad({&x, &weight, &bias})) {
-    tape.record("linear", y,
-                [x, weight, w, bias_grad = bias.defined() ? bias.grad_slot() : GradSlot(), s](const Tensor& dy) {
-                  Tensor dx = detail::grad_buffer_if_needed(x);
-                  Tensor dw = detail::grad_buffer_if_needed(weight);
-                  Tensor db = detail::grad_buffer_if_needed(bias_grad);
+  record_linear(tape, "linear", y, x, weight, bias,
+                [x, w, s](const Tensor& dy, const Tensor& dx, const Tensor& dw, const Tensor& db) {
                   detail::dispatch(cpu_ops::linear_backward, cuda_ops::linear_backward, x, w, dy, dx, dw, db, s.rows,
                                    s.in, s.out);
-                  if (dx.defined()) x.accumulate_grad(std::move(dx));
-                  if (dw.defined()) weight.accumulate_grad(std::move(dw));
-                  if (db.defined()) bias_grad.accumulate(std::move(db));
                 });
-  }
   return y;
 }
 
@@ -66,19 +78,11 @@ Tensor linear_gelu(const Tensor& x, const Tensor& weight, const Tensor& bias, Ta
   detail::dispatch(cpu_ops::linear_gelu_forward, cuda_ops::linear_gelu_forward, x, w, bias, pre, y, s.rows, s.in,
                    s.out);
 
-  if (Tape::needs_grad({&x, &weight, &bias})) {
-    tape.record("linear_gelu", y,
-                [x, weight, w, pre, bias_grad = bias.defined() ? bias.grad_slot() : GradSlot(), s](const Tensor& dy) {
-                  Tensor dx = detail::grad_buffer_if_needed(x);
-                  Tensor dw = detail::grad_buffer_if_needed(weight);
-                  Tensor db = detail::grad_buffer_if_needed(bias_grad);
+  record_linear(tape, "linear_gelu", y, x, weight, bias,
+                [x, w, pre, s](const Tensor& dy, const Tensor& dx, const Tensor& dw, const Tensor& db) {
                   detail::dispatch(cpu_ops::linear_gelu_backward, cuda_ops::linear_gelu_backward, x, w, pre, dy, dx, dw,
                                    db, s.rows, s.in, s.out);
-                  if (dx.defined()) x.accumulate_grad(std::move(dx));
-                  if (dw.defined()) weight.accumulate_grad(std::move(dw));
-                  if (db.defined()) bias_grad.accumulate(std::move(db));
                 });
-  }
   return y;
 }
 

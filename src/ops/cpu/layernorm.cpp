@@ -24,16 +24,10 @@ void add_layernorm_forward(const Tensor& a, const Tensor& b, const Tensor& gamma
 }
 
 void layernorm_backward(const Tensor& x, const Tensor& gamma, const Tensor& mean, const Tensor& rstd, const Tensor& dy,
-                        const Tensor& dx, const Tensor& dgamma, const Tensor& dbeta) {
+                        const Tensor& residual_grad, const Tensor& dx, const Tensor& dgamma, const Tensor& dbeta) {
   const std::int64_t dim = x.size(-1), rows = x.numel() / std::max<std::int64_t>(dim, 1);
   cpu::layernorm_backward(x.data<float>(), gamma.data<float>(), mean.data<float>(), rstd.data<float>(),
                           dy.data<float>(), data_or_null(dx), data_or_null(dgamma), data_or_null(dbeta), rows, dim);
-}
-
-void add_layernorm_backward(const Tensor& x, const Tensor& gamma, const Tensor& mean, const Tensor& rstd,
-                            const Tensor& dy, const Tensor& residual_grad, const Tensor& dx, const Tensor& dgamma,
-                            const Tensor& dbeta) {
-  layernorm_backward(x, gamma, mean, rstd, dy, dx, dgamma, dbeta);
   if (dx.defined() && residual_grad.defined()) add_forward(dx, residual_grad, dx);
 }
 

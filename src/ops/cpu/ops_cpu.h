@@ -51,13 +51,10 @@ void layernorm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta,
                        const Tensor& rstd, float eps);
 void add_layernorm_forward(const Tensor& a, const Tensor& b, const Tensor& gamma, const Tensor& beta, const Tensor& sum,
                            const Tensor& y, const Tensor& mean, const Tensor& rstd, float eps);
+// dx = the LayerNorm's input gradient, plus residual_grad where defined (add_layer_norm's sum's
+// gradient from its later uses, added in the same pass on cuda).
 void layernorm_backward(const Tensor& x, const Tensor& gamma, const Tensor& mean, const Tensor& rstd, const Tensor& dy,
-                        const Tensor& dx, const Tensor& dgamma, const Tensor& dbeta);
-// dx = the LayerNorm's input gradient + residual_grad (undefined: nothing added).
-void add_layernorm_backward(const Tensor& x, const Tensor& gamma, const Tensor& mean, const Tensor& rstd,
-                            const Tensor& dy, const Tensor& residual_grad, const Tensor& dx, const Tensor& dgamma,
-                            const Tensor& dbeta);
-
+                        const Tensor& residual_grad, const Tensor& dx, const Tensor& dgamma, const Tensor& dbeta);
 // loss.cpp
 void cross_entropy_forward(const Tensor& logits, const Tensor& labels, float smoothing, const Tensor& loss);
 void cross_entropy_backward(const Tensor& logits, const Tensor& labels, const Tensor& dloss, float smoothing,

@@ -35,9 +35,8 @@ void add_layernorm_forward(const Tensor& a, const Tensor& b, const Tensor& gamma
   });
 }
 
-void add_layernorm_backward(const Tensor& x, const Tensor& gamma, const Tensor& mean, const Tensor& rstd,
-                            const Tensor& dy, const Tensor& residual_grad, const Tensor& dx, const Tensor& dgamma,
-                            const Tensor& dbeta) {
+void layernorm_backward(const Tensor& x, const Tensor& gamma, const Tensor& mean, const Tensor& rstd, const Tensor& dy,
+                        const Tensor& residual_grad, const Tensor& dx, const Tensor& dgamma, const Tensor& dbeta) {
   const std::int64_t dim = x.size(-1), rows = x.numel() / dim;
   const Tensor workspace =
       Tensor::empty({static_cast<std::int64_t>(cuda::layernorm_backward_workspace(rows, dim))}, DType::f32, x.device());
@@ -48,11 +47,6 @@ void add_layernorm_backward(const Tensor& x, const Tensor& gamma, const Tensor& 
                                     data_or_null(dgamma), data_or_null(dbeta), rows, dim, workspace.data<float>(),
                                     compute_stream());
   });
-}
-
-void layernorm_backward(const Tensor& x, const Tensor& gamma, const Tensor& mean, const Tensor& rstd, const Tensor& dy,
-                        const Tensor& dx, const Tensor& dgamma, const Tensor& dbeta) {
-  add_layernorm_backward(x, gamma, mean, rstd, dy, Tensor(), dx, dgamma, dbeta);
 }
 
 }  // namespace vit::cuda_ops

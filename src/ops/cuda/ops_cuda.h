@@ -60,11 +60,8 @@ VIT_CUDA_FN(void add_layernorm_forward(const Tensor& a, const Tensor& b, const T
                                        const Tensor& sum, const Tensor& y, const Tensor& mean, const Tensor& rstd,
                                        float eps))
 VIT_CUDA_FN(void layernorm_backward(const Tensor& x, const Tensor& gamma, const Tensor& mean, const Tensor& rstd,
-                                    const Tensor& dy, const Tensor& dx, const Tensor& dgamma, const Tensor& dbeta))
-VIT_CUDA_FN(void add_layernorm_backward(const Tensor& x, const Tensor& gamma, const Tensor& mean, const Tensor& rstd,
-                                        const Tensor& dy, const Tensor& residual_grad, const Tensor& dx,
-                                        const Tensor& dgamma, const Tensor& dbeta))
-
+                                    const Tensor& dy, const Tensor& residual_grad, const Tensor& dx,
+                                    const Tensor& dgamma, const Tensor& dbeta))
 // attention.cpp: attention saves lse [B, H, N] (its backward needs qkv, out and lse)
 VIT_CUDA_FN(void attention_forward(const Tensor& qkv, const Tensor& out, const Tensor& lse,
                                    const AttentionShape& s))
