@@ -113,10 +113,11 @@ void set(cublasLtMatmulDesc_t desc, cublasLtMatmulDescAttributes_t attribute, co
 }
 
 const Plan& Context::plan(const PlanKey& key, const void* bias) {
-  std::unique_ptr<Plan>& slot = plans_[key];
-  if (slot) return *slot;
-  slot = std::make_unique<Plan>();
-  Plan& plan = *slot;
+  if (const auto found = plans_.find(key); found != plans_.end()) return *found->second;
+  // Built aside and cached only when complete: a cuBLASLt error part-way leaves nothing behind
+  // that a later call would take for an unsupported epilogue.
+  auto made = std::make_unique<Plan>();
+  Plan& plan = *made;
   // cuBLASLt's view (column-major): D [n, m] = op(B_ours)^T op(A_ours)^T.
   const cublasOperation_t op_a = key.trans_b ? CUBLAS_OP_T : CUBLAS_OP_N;
   const cublasOperation_t op_b = key.trans_a ? CUBLAS_OP_T : CUBLAS_OP_N;
@@ -168,7 +169,7 @@ const Plan& Context::plan(const PlanKey& key, const void* bias) {
                    static_cast<long long>(key.n), static_cast<long long>(key.k), cublasGetStatusString(status));
     }
   }
-  return plan;
+  return *(plans_[key] = std::move(made));
 }
 
 Context& context() {
