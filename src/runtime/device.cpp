@@ -2,8 +2,16 @@
 
 #include <string>
 
+#include "runtime/cuda/caching_allocator.h"
+
 namespace vit {
 
 std::string Device::str() const { return is_cpu() ? std::string("cpu") : "cuda:" + std::to_string(index); }
+
+DeviceMemory device_memory(Device device) {
+  if (device.is_cpu()) return {};
+  const cuda::AllocatorStats stats = cuda::allocator_stats();
+  return {stats.in_use_bytes, stats.peak_in_use_bytes, stats.cached_bytes};
+}
 
 }  // namespace vit

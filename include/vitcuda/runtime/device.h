@@ -1,5 +1,6 @@
 #pragma once
 // Where a tensor's storage lives.
+#include <cstddef>
 #include <string>
 
 namespace vit {
@@ -17,5 +18,13 @@ struct Device {
   bool operator==(const Device&) const = default;
   std::string str() const;
 };
+
+// What the cuda caching allocator holds for tensors (all zero on the cpu, whose memory is the OS's).
+struct DeviceMemory {
+  std::size_t in_use_bytes = 0;       // handed out to live tensors
+  std::size_t peak_in_use_bytes = 0;  // the high-water mark of in_use_bytes
+  std::size_t cached_bytes = 0;       // freed, kept for reuse
+};
+DeviceMemory device_memory(Device device);
 
 }  // namespace vit

@@ -1,20 +1,31 @@
 #include "runtime/cuda/device_tensor.h"
 
+#include <cstring>
+
 #include "runtime/cuda/compute_stream.h"
 #include "runtime/cuda/cuda_api.h"
+#include "runtime/cuda/device_fault.h"
 #include "runtime/cuda/tensor_kernels.h"
 
 namespace vit::cuda {
 
 void copy_bytes(void* destination, Device to, const void* source, Device from, std::size_t bytes) {
   if (bytes == 0) return;
-  const cudaMemcpyKind kind = from.is_cpu() ? (to.is_cpu() ? cudaMemcpyHostToHost : cudaMemcpyHostToDevice)
-                                            : (to.is_cpu() ? cudaMemcpyDeviceToHost : cudaMemcpyDeviceToDevice);
-  CUDA_CHECK(cudaMemcpy(destination, source, bytes, kind));
+  if (from.is_cpu() && to.is_cpu()) {
+    std::memcpy(destination, source, bytes);
+    return;
+  }
+  const cudaMemcpyKind kind =
+      from.is_cpu() ? cudaMemcpyHostToDevice : (to.is_cpu() ? cudaMemcpyDeviceToHost : cudaMemcpyDeviceToDevice);
+  CUDA_CHECK(cudaMemcpyAsync(destination, source, bytes, kind, compute_stream()));
+  // A pageable host source is staged before the call returns: only a copy to the host waits.
+  if (kind != cudaMemcpyDeviceToHost) return;
+  CUDA_CHECK(cudaStreamSynchronize(compute_stream()));
+  raise_device_fault();  // the host waited: a bad input is known now
 }
 
 void zero_bytes(void* destination, std::size_t bytes) {
-  if (bytes != 0) CUDA_CHECK(cudaMemset(destination, 0, bytes));
+  if (bytes != 0) CUDA_CHECK(cudaMemsetAsync(destination, 0, bytes, compute_stream()));
 }
 
 void fill_elements(void* destination, int element_bytes, std::uint32_t bits, std::int64_t n) {

@@ -1,9 +1,12 @@
-// Device memory helpers: thin checked wrappers of the CUDA runtime (or the interpreter's).
+// Device memory helpers: thin checked wrappers of the CUDA runtime (or the interpreter's), on the
+// compute stream.
 #include "runtime/cuda/memory.h"
 
 #include <cstdio>
 
+#include "runtime/cuda/compute_stream.h"
 #include "runtime/cuda/cuda_api.h"
+#include "runtime/cuda/device_fault.h"
 
 namespace vit::cuda {
 
@@ -25,15 +28,17 @@ void device_free(void* pointer) noexcept {
 }
 
 void copy_to_device(void* device_destination, const void* host_source, std::size_t bytes) {
-  CUDA_CHECK(cudaMemcpy(device_destination, host_source, bytes, cudaMemcpyHostToDevice));
+  CUDA_CHECK(cudaMemcpyAsync(device_destination, host_source, bytes, cudaMemcpyHostToDevice, compute_stream()));
 }
 
 void copy_to_host(void* host_destination, const void* device_source, std::size_t bytes) {
-  CUDA_CHECK(cudaMemcpy(host_destination, device_source, bytes, cudaMemcpyDeviceToHost));
+  CUDA_CHECK(cudaMemcpyAsync(host_destination, device_source, bytes, cudaMemcpyDeviceToHost, compute_stream()));
+  CUDA_CHECK(cudaStreamSynchronize(compute_stream()));
+  raise_device_fault();  // the host waited for the device: a bad input is known now
 }
 
 void fill_device_bytes(void* device_destination, unsigned char byte, std::size_t bytes) {
-  CUDA_CHECK(cudaMemset(device_destination, byte, bytes));
+  CUDA_CHECK(cudaMemsetAsync(device_destination, byte, bytes, compute_stream()));
 }
 
 }  // namespace vit::cuda

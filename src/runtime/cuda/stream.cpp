@@ -1,6 +1,8 @@
 // Stream ownership: created and destroyed through the checked runtime calls.
 #include "runtime/cuda/stream.h"
 
+#include "runtime/cuda/compute_stream.h"
+
 #include <cstdio>
 
 namespace vit::cuda {
@@ -13,5 +15,10 @@ Stream::~Stream() {
 }
 
 void Stream::synchronize() const { CUDA_CHECK(cudaStreamSynchronize(stream_)); }
+
+cudaStream_t compute_stream() {
+  static const Stream* stream = new Stream;  // never destroyed: kernels may be queued at exit
+  return stream->get();
+}
 
 }  // namespace vit::cuda
