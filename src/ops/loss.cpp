@@ -1,5 +1,7 @@
 #include "vitcuda/ops/loss.h"
 
+#include <cstring>
+
 #include "ops/cpu/ops_cpu.h"
 #include "ops/cuda/ops_cuda.h"
 #include "ops/dispatch.h"
@@ -7,7 +9,10 @@
 
 namespace vit {
 
-Tensor cross_entropy(const Tensor& logits, const Tensor& labels, float label_smoothing, Tape& tape) {
+namespace {
+
+// The loss, and the correct count when `correct` is defined.
+Tensor forward(const Tensor& logits, const Tensor& labels, float label_smoothing, Tape& tape, const Tensor& correct) {
   constexpr const char* op = "cross_entropy";
   detail::check_f32_or_cuda_bf16(logits, op, "logits");
   detail::check_rank(logits, 2, op, "logits");
@@ -20,16 +25,16 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& labels, float label_smo
             " must be [", rows, "] for logits ", shape_str(logits.shape()), ".");
   VIT_CHECK(label_smoothing >= 0.0f && label_smoothing < 1.0f,
             "cross_entropy: label smoothing must be in [0, 1), got ", label_smoothing, ".");
-  // Labels are checked on the host (cuda labels are copied back: a small synchronisation).
-  const Tensor host_labels = labels.to(Device::cpu());
-  const std::int32_t* label = host_labels.data<std::int32_t>();
-  for (std::int64_t r = 0; r < rows; ++r) {
-    VIT_CHECK(label[r] >= 0 && label[r] < classes, "cross_entropy: label ", label[r], " of sample ",
-              r, " is outside the ", classes, " classes.");
+  if (device.is_cpu()) {  // cuda labels are checked by the kernel (a device fault)
+    const std::int32_t* label = labels.data<std::int32_t>();
+    for (std::int64_t r = 0; r < rows; ++r) {
+      VIT_CHECK(label[r] >= 0 && label[r] < classes, "cross_entropy: label ", label[r], " of sample ", r,
+                " is outside the ", classes, " classes.");
+    }
   }
   Tensor loss = Tensor::empty({}, DType::f32, device);
   detail::dispatch(cpu_ops::cross_entropy_forward, cuda_ops::cross_entropy_forward, logits, labels, label_smoothing,
-                   loss);
+                   loss, correct);
   if (Tape::needs_grad({&logits})) {
     tape.record(op, loss, [logits, labels, label_smoothing](const Tensor& dloss) {
       Tensor dlogits = Tensor::empty(logits.shape(), logits.dtype(), logits.device());
@@ -40,5 +45,38 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& labels, float label_smo
   }
   return loss;
 }
+
+}  // namespace
+
+Tensor cross_entropy(const Tensor& logits, const Tensor& labels, float label_smoothing, Tape& tape) {
+  return forward(logits, labels, label_smoothing, tape, Tensor());
+}
+
+CrossEntropy cross_entropy_and_correct(const Tensor& logits, const Tensor& labels, float label_smoothing, Tape& tape) {
+  Tensor correct = Tensor::empty({}, DType::i32, logits.defined() ? logits.device() : Device::cpu());
+  Tensor loss = forward(logits, labels, label_smoothing, tape, correct);
+  return {std::move(loss), std::move(correct)};
+}
+
+LossTally::LossTally(Device device)
+    : sums_(Tensor::zeros({sizeof(double) + sizeof(std::int64_t)}, DType::u8, device)) {}
+
+void LossTally::add(const CrossEntropy& batch, std::int64_t rows) {
+  VIT_CHECK(batch.loss.defined() && batch.correct.defined() && batch.loss.device() == sums_.device() &&
+                batch.correct.device() == sums_.device(),
+            "LossTally::add: the loss and correct count must be on the tally's device, ", sums_.device().str(), ".");
+  VIT_CHECK(rows > 0, "LossTally::add: a batch has at least one row, got ", rows, ".");
+  detail::dispatch(cpu_ops::tally_batch, cuda_ops::tally_batch, batch.loss, batch.correct, rows, sums_);
+}
+
+LossTally::Sums LossTally::read() const {
+  const Tensor host = sums_.device().is_cpu() ? sums_ : sums_.to(Device::cpu());
+  Sums sums;
+  std::memcpy(&sums.loss_sum, host.data<std::uint8_t>(), sizeof(double));
+  std::memcpy(&sums.correct, host.data<std::uint8_t>() + sizeof(double), sizeof(std::int64_t));
+  return sums;
+}
+
+void LossTally::reset() { sums_.fill(0.0f); }
 
 }  // namespace vit

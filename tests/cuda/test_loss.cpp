@@ -30,7 +30,7 @@ TEMPLATE_TEST_CASE("cuda cross entropy: loss and accuracy count", "[cuda][loss]"
     auto loss = poisoned<float>(1);
     auto correct = poisoned<std::int32_t>(1);
     vit::cuda::cross_entropy_forward(d_logits.get(), d_labels.get(), rows, classes, smoothing, loss.get(),
-                                     correct.get(), nullptr);
+                                     correct.get(), vit::cuda::device_fault_record(), nullptr);
     const float want = vit::cpu::cross_entropy_forward(logits.data(), labels.data(), rows, classes, smoothing);
     CHECK(loss.download()[0] == Approx(want).epsilon(1e-5));
     std::int32_t want_correct = 0;
@@ -45,14 +45,15 @@ TEMPLATE_TEST_CASE("cuda cross entropy: loss and accuracy count", "[cuda][loss]"
 TEMPLATE_TEST_CASE("cuda cross entropy: backward", "[cuda][loss]", float, bfloat16) {
   const std::int64_t rows = 29, classes = 37;
   const float smoothing = 0.1f, dloss = 0.75f;
+  const DeviceBuffer<float> d_dloss(std::vector<float>{dloss});
   auto logits = random_normal(rows * classes, 33, 2.0f);
   if (!std::is_same_v<TestType, float>) logits = round_bf16(logits);
   const auto labels = random_labels(rows, 34, static_cast<int>(classes));
   auto d_logits = upload_as<TestType>(logits);
   DeviceBuffer<std::int32_t> d_labels(labels);
   auto dlogits = poisoned<TestType>(rows * classes);
-  vit::cuda::cross_entropy_backward(d_logits.get(), d_labels.get(), dloss, dlogits.get(), rows, classes, smoothing,
-                                    nullptr);
+  vit::cuda::cross_entropy_backward(d_logits.get(), d_labels.get(), d_dloss.get(), dlogits.get(), rows, classes,
+                                    smoothing, nullptr);
   std::vector<float> want(rows * classes);
   vit::cpu::cross_entropy_backward(logits.data(), labels.data(), dloss, want.data(), rows, classes, smoothing);
   CHECK(normwise_error(download_f32(dlogits), want) <= (std::is_same_v<TestType, float> ? 1e-5 : 1e-2));
@@ -68,7 +69,8 @@ TEST_CASE("cuda cross entropy: -inf logits have zero probability, a NaN logit ma
   DeviceBuffer<std::int32_t> d_labels(labels);
   auto d_logits = upload_as<float>(logits);
   auto dlogits = poisoned<float>(rows * classes);  // the backward: the forward's smoothing term is inf * 0 there
-  vit::cuda::cross_entropy_backward(d_logits.get(), d_labels.get(), 1.0f, dlogits.get(), rows, classes, 0.0f,
+  const DeviceBuffer<float> one(std::vector<float>{1.0f});
+  vit::cuda::cross_entropy_backward(d_logits.get(), d_labels.get(), one.get(), dlogits.get(), rows, classes, 0.0f,
                                     nullptr);
   std::vector<float> want(rows * classes);
   vit::cpu::cross_entropy_backward(logits.data(), labels.data(), 1.0f, want.data(), rows, classes, 0.0f);
@@ -77,6 +79,21 @@ TEST_CASE("cuda cross entropy: -inf logits have zero probability, a NaN logit ma
   auto loss = poisoned<float>(1);
   logits[2 * classes + 7] = NAN;
   auto d_nan = upload_as<float>(logits);
-  vit::cuda::cross_entropy_forward(d_nan.get(), d_labels.get(), rows, classes, 0.0f, loss.get(), nullptr, nullptr);
+  vit::cuda::cross_entropy_forward(d_nan.get(), d_labels.get(), rows, classes, 0.0f, loss.get(), nullptr,
+                                   vit::cuda::device_fault_record(), nullptr);
   CHECK(std::isnan(loss.download()[0]));
+}
+
+TEST_CASE("cuda cross entropy: a label outside the classes is a device fault, raised at the next read",
+          "[cuda][loss]") {
+  const std::int64_t rows = 5, classes = 7;
+  DeviceBuffer<std::int32_t> labels(std::vector<std::int32_t>{0, 6, 7, -1, 3});
+  const auto logits = upload_as<float>(random_normal(rows * classes, 37));
+  auto loss = poisoned<float>(1);
+  vit::cuda::cross_entropy_forward(logits.get(), labels.get(), rows, classes, 0.1f, loss.get(), nullptr,
+                                   vit::cuda::device_fault_record(), nullptr);
+  // Rows run in any order: either bad label may be the one reported.
+  CHECK_THROWS_WITH(loss.download(), Catch::Matches("cross_entropy: label (7 of sample 2|-1 of sample 3) is outside "
+                                                    "the 7 classes\\..*"));
+  CHECK(std::isnan(loss.download()[0]));  // raised once; the loss of a bad batch is NaN
 }

@@ -47,4 +47,27 @@ void cross_entropy_backward(const float* logits, const std::int32_t* labels, flo
   }
 }
 
+std::int32_t count_correct(const float* logits, const std::int32_t* labels, std::int64_t rows, std::int64_t classes) {
+  std::int32_t correct = 0;
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const float* row = logits + r * classes;
+    float top = -INFINITY;
+    std::int64_t best = -1;  // stays -1 for a row of NaN and -inf only
+    for (std::int64_t c = 0; c < classes; ++c) {
+      if (row[c] > top) {
+        top = row[c];
+        best = c;
+      }
+    }
+    correct += best == labels[r];
+  }
+  return correct;
+}
+
+void tally_batch(const float* loss, const std::int32_t* correct, std::int64_t rows, double* loss_sum,
+                 std::int64_t* correct_sum) {
+  *loss_sum += static_cast<double>(*loss) * static_cast<double>(rows);
+  *correct_sum += *correct;
+}
+
 }  // namespace vit::cpu

@@ -12,4 +12,11 @@ float cross_entropy_forward(const float* logits, const std::int32_t* labels, std
 void cross_entropy_backward(const float* logits, const std::int32_t* labels, float dloss,
                             float* dlogits, std::int64_t rows, std::int64_t classes, float smoothing);
 
+// The number of rows whose first arg-max is the label; NaN is never a maximum (as on cuda).
+std::int32_t count_correct(const float* logits, const std::int32_t* labels, std::int64_t rows, std::int64_t classes);
+
+// A batch's share of an epoch's running sums: *loss_sum += *loss * rows, *correct_sum += *correct.
+void tally_batch(const float* loss, const std::int32_t* correct, std::int64_t rows, double* loss_sum,
+                 std::int64_t* correct_sum);
+
 }  // namespace vit::cpu

@@ -3,10 +3,13 @@
 // the logit sum), writes the row's loss and adds one to the correct count (an integer atomic:
 // exact); one block then adds the row losses in a fixed order (mean_forward, reduce.cu), so the
 // loss has the same bits every run. Backward reads the row twice (the same statistics, then the
-// softmax) and writes dlogits once, recomputing the statistics instead of saving them.
+// softmax) and writes dlogits once, recomputing the statistics instead of saving them. One thread
+// adds a batch's loss and correct count to an epoch's running sums (a few bytes). A label
+// outside the classes is reported as a device fault (its row loss is NaN), not checked on the host.
 #include "kernels/cuda/loss.h"
 
 #include "kernels/cuda/reduce.h"
+#include "runtime/cuda/device_fault.cuh"
 #include "runtime/cuda/numeric.cuh"
 #include "runtime/cuda/scratch.h"
 
@@ -91,12 +94,17 @@ template <typename T>
 __global__ void __launch_bounds__(kBlock)
     cross_entropy_forward_kernel(const T* __restrict__ logits, const std::int32_t* __restrict__ labels,
                                  std::int64_t classes, float smoothing, float* __restrict__ row_losses,
-                                 std::int32_t* __restrict__ correct) {
+                                 std::int32_t* __restrict__ correct, DeviceFault* fault) {
   const std::int64_t r = blockIdx.x;
   const T* row = logits + r * classes;
   const RowStats stats = row_stats(row, classes);
   if (threadIdx.x == 0) {
     const std::int32_t label = labels[r];
+    if (label < 0 || label >= classes) {
+      report_fault(fault, FaultKind::label_out_of_range, label, r, classes);
+      row_losses[r] = NAN;
+      return;
+    }
     const float row_loss = (1.0f - smoothing) * (stats.log_sum_exp - to_float(row[label])) +
                            smoothing * (stats.log_sum_exp - stats.sum / classes);
     row_losses[r] = row_loss;
@@ -106,44 +114,58 @@ __global__ void __launch_bounds__(kBlock)
 
 template <typename T>
 __global__ void __launch_bounds__(kBlock)
-    cross_entropy_backward_kernel(const T* __restrict__ logits, const std::int32_t* __restrict__ labels, float dloss,
-                                  T* __restrict__ dlogits, std::int64_t rows, std::int64_t classes, float smoothing) {
+    cross_entropy_backward_kernel(const T* __restrict__ logits, const std::int32_t* __restrict__ labels,
+                                  const float* __restrict__ dloss, T* __restrict__ dlogits, std::int64_t rows,
+                                  std::int64_t classes, float smoothing) {
   const std::int64_t r = blockIdx.x;
   const T* row = logits + r * classes;
   const RowStats stats = row_stats(row, classes);
   const std::int32_t label = labels[r];
-  const float row_scale = dloss / rows, uniform = smoothing / classes;
+  const float row_scale = *dloss / rows, uniform = smoothing / classes;
   for (std::int64_t c = threadIdx.x; c < classes; c += blockDim.x) {
     const float target = uniform + (c == label ? 1.0f - smoothing : 0.0f);
     dlogits[r * classes + c] = from_float<T>((expf(to_float(row[c]) - stats.log_sum_exp) - target) * row_scale);
   }
 }
 
+__global__ void tally_batch_kernel(const float* __restrict__ loss, const std::int32_t* __restrict__ correct,
+                                   std::int64_t rows, double* __restrict__ loss_sum,
+                                   std::int64_t* __restrict__ correct_sum) {
+  *loss_sum += static_cast<double>(*loss) * static_cast<double>(rows);
+  *correct_sum += *correct;
+}
+
 }  // namespace
+
+void tally_batch(const float* loss, const std::int32_t* correct, std::int64_t rows, double* loss_sum,
+                 std::int64_t* correct_sum, cudaStream_t stream) {
+  launch(tally_batch_kernel, 1, 1, 0, stream, loss, correct, rows, loss_sum, correct_sum);
+}
 
 template <typename T>
 void cross_entropy_forward(const T* logits, const std::int32_t* labels, std::int64_t rows, std::int64_t classes,
-                           float smoothing, float* loss, std::int32_t* correct, cudaStream_t stream) {
+                           float smoothing, float* loss, std::int32_t* correct, DeviceFault* fault,
+                           cudaStream_t stream) {
   VIT_CHECK(rows >= 1 && rows <= 0x7fffffff && classes >= 1, "cross_entropy: bad shape [", rows, ", ", classes, "].");
   if (correct != nullptr) CUDA_CHECK(cudaMemsetAsync(correct, 0, sizeof(std::int32_t), stream));
   const Scratch<float> row_losses(static_cast<std::size_t>(rows));
-  launch(cross_entropy_forward_kernel<typename DeviceTypeOf<T>::type>, static_cast<unsigned>(rows), kBlock, 0,
-         stream, device_ptr(logits), labels, classes, smoothing, row_losses.get(), correct);
+  launch(cross_entropy_forward_kernel<typename DeviceTypeOf<T>::type>, static_cast<unsigned>(rows), kBlock, 0, stream,
+         device_ptr(logits), labels, classes, smoothing, row_losses.get(), correct, fault);
   mean_forward(row_losses.get(), loss, rows, stream);
 }
 
 template <typename T>
-void cross_entropy_backward(const T* logits, const std::int32_t* labels, float dloss, T* dlogits, std::int64_t rows,
-                            std::int64_t classes, float smoothing, cudaStream_t stream) {
+void cross_entropy_backward(const T* logits, const std::int32_t* labels, const float* dloss, T* dlogits,
+                            std::int64_t rows, std::int64_t classes, float smoothing, cudaStream_t stream) {
   VIT_CHECK(rows >= 1 && rows <= 0x7fffffff && classes >= 1, "cross_entropy: bad shape [", rows, ", ", classes, "].");
   launch(cross_entropy_backward_kernel<typename DeviceTypeOf<T>::type>, static_cast<unsigned>(rows), kBlock, 0,
          stream, device_ptr(logits), labels, dloss, device_ptr(dlogits), rows, classes, smoothing);
 }
 
-#define VIT_INSTANTIATE(T)                                                                                        \
-  template void cross_entropy_forward<T>(const T*, const std::int32_t*, std::int64_t, std::int64_t, float, float*, \
-                                         std::int32_t*, cudaStream_t);                                             \
-  template void cross_entropy_backward<T>(const T*, const std::int32_t*, float, T*, std::int64_t, std::int64_t,    \
+#define VIT_INSTANTIATE(T)                                                                                             \
+  template void cross_entropy_forward<T>(const T*, const std::int32_t*, std::int64_t, std::int64_t, float, float*,     \
+                                         std::int32_t*, DeviceFault*, cudaStream_t);                                   \
+  template void cross_entropy_backward<T>(const T*, const std::int32_t*, const float*, T*, std::int64_t, std::int64_t, \
                                           float, cudaStream_t);
 VIT_INSTANTIATE(float)
 VIT_INSTANTIATE(bfloat16)

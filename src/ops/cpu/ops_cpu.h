@@ -55,8 +55,11 @@ void add_layernorm_forward(const Tensor& a, const Tensor& b, const Tensor& gamma
 // gradient from its later uses, added in the same pass on cuda).
 void layernorm_backward(const Tensor& x, const Tensor& gamma, const Tensor& mean, const Tensor& rstd, const Tensor& dy,
                         const Tensor& residual_grad, const Tensor& dx, const Tensor& dgamma, const Tensor& dbeta);
-// loss.cpp
-void cross_entropy_forward(const Tensor& logits, const Tensor& labels, float smoothing, const Tensor& loss);
+// loss.cpp: `correct` (an i32 scalar, or undefined) gets the rows whose first arg-max is the label;
+// `sums` is a LossTally's storage (u8 [16]: a double loss sum, an int64 correct count).
+void cross_entropy_forward(const Tensor& logits, const Tensor& labels, float smoothing, const Tensor& loss,
+                           const Tensor& correct);
+void tally_batch(const Tensor& loss, const Tensor& correct, std::int64_t rows, const Tensor& sums);
 void cross_entropy_backward(const Tensor& logits, const Tensor& labels, const Tensor& dloss, float smoothing,
                             const Tensor& dlogits);
 

@@ -68,9 +68,10 @@ VIT_CUDA_FN(void attention_forward(const Tensor& qkv, const Tensor& out, const T
 VIT_CUDA_FN(void attention_backward(const Tensor& qkv, const Tensor& out, const Tensor& lse, const Tensor& dout,
                                     const Tensor& dqkv, const AttentionShape& s))
 
-// loss.cpp: the loss stays on the device
-VIT_CUDA_FN(void cross_entropy_forward(const Tensor& logits, const Tensor& labels, float smoothing,
-                                       const Tensor& loss))
+// loss.cpp: the loss stays on the device; a label outside the classes is a device fault
+VIT_CUDA_FN(void cross_entropy_forward(const Tensor& logits, const Tensor& labels, float smoothing, const Tensor& loss,
+                                       const Tensor& correct))
+VIT_CUDA_FN(void tally_batch(const Tensor& loss, const Tensor& correct, std::int64_t rows, const Tensor& sums))
 VIT_CUDA_FN(void cross_entropy_backward(const Tensor& logits, const Tensor& labels, const Tensor& dloss,
                                         float smoothing, const Tensor& dlogits))
 
