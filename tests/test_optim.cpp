@@ -114,6 +114,29 @@ TEST_CASE("optim: clip_grad_norm returns the norm and rescales to the maximum", 
   CHECK_THROWS_WITH(optim::clip_grad_norm({a}, 0.0f), Catch::Contains("must be positive"));
 }
 
+TEST_CASE("optim: set_clip_grad_norm clips inside step() as clip_grad_norm before it", "[optim]") {
+  const auto run = [](float inside, float before) {
+    const SafetensorsFile golden = load_safetensors(golden_path("adamw_steps"));
+    auto model = golden_model("adamw_steps");
+    optim::SGD sgd(model->named_parameters(), {.lr = 0.1f, .momentum = 0.9f, .weight_decay = 0.01f});
+    sgd.set_clip_grad_norm(inside);
+    for (int step = 0; step < 3; ++step) {
+      Tape tape;
+      const Tensor loss =
+          cross_entropy(model->forward(golden.at("in.images"), tape), golden.at("in.labels"), 0.0f, tape);
+      sgd.zero_grad();
+      tape.backward(loss);
+      if (before > 0.0f) optim::clip_grad_norm(model->named_parameters(), before);
+      sgd.step();
+    }
+    return model->parameter("blocks.0.attn.qkv.weight").to_vector();
+  };
+  CHECK(run(0.05f, 0.0f) == run(0.0f, 0.05f));
+  CHECK(run(0.05f, 0.0f) != run(0.0f, 0.0f));  // the clipping bites
+  optim::SGD sgd(std::vector<nn::NamedTensor>{}, {});
+  CHECK_THROWS_WITH(sgd.set_clip_grad_norm(-1.0f), Catch::Contains("must not be negative"));
+}
+
 TEST_CASE("optim: saved state resumes exactly where it stopped", "[optim]") {
   auto run = [](bool interrupt) {
     const SafetensorsFile golden = load_safetensors(golden_path("adamw_steps"));

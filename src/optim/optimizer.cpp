@@ -33,18 +33,26 @@ std::vector<ParamGroup> make_param_groups(const std::vector<NamedTensor>& params
   return groups;
 }
 
+namespace {
+
+// True when the gradients live on cuda; throws when they are spread over devices.
+bool on_cuda(const std::vector<Tensor>& grads) {
+  const auto is_cuda = [](const Tensor& g) { return g.device().is_cuda(); };
+  if (!std::any_of(grads.begin(), grads.end(), is_cuda)) return false;
+  VIT_CHECK(std::all_of(grads.begin(), grads.end(), is_cuda),
+            "clip_grad_norm: the gradients are on more than one device; keep the model on one.");
+  return true;
+}
+
+}  // namespace
+
 float clip_grad_norm(const std::vector<NamedTensor>& params, float max_norm) {
   VIT_CHECK(max_norm > 0.0f, "gradient clipping norm must be positive, got ", max_norm, ".");
   std::vector<Tensor> grads;
   for (const NamedTensor& p : params) {
     if (p.tensor.grad().defined()) grads.push_back(p.tensor.grad());
   }
-  const auto on_cuda = [](const Tensor& g) { return g.device().is_cuda(); };
-  if (std::any_of(grads.begin(), grads.end(), on_cuda)) {
-    VIT_CHECK(std::all_of(grads.begin(), grads.end(), on_cuda),
-              "clip_grad_norm: the gradients are on more than one device; keep the model on one.");
-    return cuda_updates::clip_grad_norm(grads, max_norm);
-  }
+  if (on_cuda(grads)) return cuda_updates::clip_grad_norm(grads, max_norm);
   double squares = 0.0;
   for (const Tensor& grad : grads) squares += cpu::sum_of_squares(grad.data<float>(), grad.numel());
   const float norm = static_cast<float>(std::sqrt(squares));
@@ -66,8 +74,31 @@ void Optimizer::zero_grad() {
   }
 }
 
+void Optimizer::set_clip_grad_norm(float max_norm) {
+  VIT_CHECK(max_norm >= 0.0f, "gradient clipping norm must not be negative, got ", max_norm, ".");
+  clip_grad_norm_ = max_norm;
+}
+
+Tensor Optimizer::clip_gradients() const {
+  std::vector<NamedTensor> params;
+  std::vector<Tensor> grads;
+  for (const ParamGroup& group : groups_) {
+    for (const NamedTensor& p : group.params) {
+      if (p.tensor.grad().defined() && p.tensor.requires_grad()) {
+        params.push_back(p);
+        grads.push_back(p.tensor.grad());
+      }
+    }
+  }
+  if (grads.empty()) return {};
+  if (on_cuda(grads)) return cuda_updates::clip_scale(grads, clip_grad_norm_);
+  clip_grad_norm(params, clip_grad_norm_);
+  return {};
+}
+
 void Optimizer::step() {
   ++step_count_;
+  const Tensor grad_scale = clip_grad_norm_ > 0.0f ? clip_gradients() : Tensor();
   for (const ParamGroup& group : groups_) {
     std::vector<ParamState> cpu_params, cuda_params;
     for (const NamedTensor& p : group.params) {
@@ -81,8 +112,8 @@ void Optimizer::step() {
       }
       (p.tensor.device().is_cuda() ? cuda_params : cpu_params).push_back({p.tensor, grad, &slots});
     }
-    if (!cpu_params.empty()) update(cpu_params, lr_ * group.lr_scale, group.weight_decay);
-    if (!cuda_params.empty()) update(cuda_params, lr_ * group.lr_scale, group.weight_decay);
+    if (!cpu_params.empty()) update(cpu_params, lr_ * group.lr_scale, group.weight_decay, Tensor());
+    if (!cuda_params.empty()) update(cuda_params, lr_ * group.lr_scale, group.weight_decay, grad_scale);
   }
 }
 
@@ -130,7 +161,7 @@ AdamW::AdamW(std::vector<ParamGroup> groups, const AdamWOptions& options)
 AdamW::AdamW(const std::vector<NamedTensor>& params, const AdamWOptions& options)
     : AdamW(make_param_groups(params), options) {}
 
-void AdamW::update(const std::vector<ParamState>& params, float lr, bool decay) {
+void AdamW::update(const std::vector<ParamState>& params, float lr, bool decay, const Tensor& grad_scale) {
   const auto t = static_cast<float>(step_count());
   const AdamWStep step{lr, options_.beta1, options_.beta2, options_.eps,
                             decay ? options_.weight_decay : 0.0f,
@@ -141,7 +172,7 @@ void AdamW::update(const std::vector<ParamState>& params, float lr, bool decay) 
       device_params.push_back({p.param.data<float>(), p.grad.data<float>(), (*p.slots)[0].data<float>(),
                                (*p.slots)[1].data<float>(), p.param.numel()});
     }
-    cuda_updates::adamw_update(device_params, step);
+    cuda_updates::adamw_update(device_params, step, grad_scale.defined() ? grad_scale.data<float>() : nullptr);
     return;
   }
   for (const ParamState& p : params) {
@@ -162,7 +193,7 @@ SGD::SGD(std::vector<ParamGroup> groups, const SGDOptions& options)
 SGD::SGD(const std::vector<NamedTensor>& params, const SGDOptions& options)
     : SGD(make_param_groups(params), options) {}
 
-void SGD::update(const std::vector<ParamState>& params, float lr, bool decay) {
+void SGD::update(const std::vector<ParamState>& params, float lr, bool decay, const Tensor& grad_scale) {
   const SgdStep step{lr, options_.momentum, decay ? options_.weight_decay : 0.0f, options_.nesterov};
   const auto momentum_buffer = [](const ParamState& p) {
     return p.slots->empty() ? nullptr : (*p.slots)[0].data<float>();
@@ -173,7 +204,7 @@ void SGD::update(const std::vector<ParamState>& params, float lr, bool decay) {
       device_params.push_back({p.param.data<float>(), p.grad.data<float>(), momentum_buffer(p), nullptr,
                                p.param.numel()});
     }
-    cuda_updates::sgd_update(device_params, step);
+    cuda_updates::sgd_update(device_params, step, grad_scale.defined() ? grad_scale.data<float>() : nullptr);
     return;
   }
   for (const ParamState& p : params) {

@@ -42,6 +42,11 @@ class Optimizer {
   void zero_grad();
   void step();  // one update of every parameter that has a gradient
 
+  // Clips the gradients inside every step() to a global L2 norm of at most max_norm, as
+  // clip_grad_norm before step() would (0: off). On cuda the norm and the factor stay on the
+  // device and the update kernels apply it, so step() never waits for the device.
+  void set_clip_grad_norm(float max_norm);
+
   float lr() const { return lr_; }
   void set_lr(float lr) { lr_ = lr; }  // schedulers call this before step()
   std::int64_t step_count() const { return step_count_; }
@@ -62,8 +67,9 @@ class Optimizer {
     Tensor grad;
     std::vector<Tensor>* slots;
   };
-  // Updates the parameters of one group that live on one device (cuda: one multi-tensor launch).
-  virtual void update(const std::vector<ParamState>& params, float lr, bool decay) = 0;
+  // Updates the parameters of one group that live on one device (cuda: one multi-tensor launch),
+  // with every gradient first multiplied by grad_scale (a cuda f32 scalar), when it is defined.
+  virtual void update(const std::vector<ParamState>& params, float lr, bool decay, const Tensor& grad_scale) = 0;
 
  private:
   std::vector<ParamGroup> groups_;
@@ -71,6 +77,9 @@ class Optimizer {
   std::vector<std::string> slot_names_;
   std::map<std::string, std::vector<Tensor>> slots_;  // by parameter name, created on first update
   std::int64_t step_count_ = 0;
+  float clip_grad_norm_ = 0.0f;
+
+  Tensor clip_gradients() const;  // scales cpu gradients in place; returns the factor for cuda ones
 };
 
 struct AdamWOptions {
@@ -87,7 +96,7 @@ class AdamW : public Optimizer {
   AdamW(const std::vector<NamedTensor>& params, const AdamWOptions& options);  // timm groups
 
  private:
-  void update(const std::vector<ParamState>& params, float lr, bool decay) override;
+  void update(const std::vector<ParamState>& params, float lr, bool decay, const Tensor& grad_scale) override;
   AdamWOptions options_;
 };
 
@@ -104,7 +113,7 @@ class SGD : public Optimizer {
   SGD(const std::vector<NamedTensor>& params, const SGDOptions& options);  // timm groups
 
  private:
-  void update(const std::vector<ParamState>& params, float lr, bool decay) override;
+  void update(const std::vector<ParamState>& params, float lr, bool decay, const Tensor& grad_scale) override;
   SGDOptions options_;
 };
 

@@ -16,6 +16,10 @@ namespace {
 
 __device__ __forceinline__ float scale_of(const float* grad_scale) { return grad_scale != nullptr ? *grad_scale : 1.0f; }
 
+// grad * scale rounded on its own (never fused into an FMA with what follows), so a scale in the
+// kernel gives the bits of a gradient scaled in place before it.
+__device__ __forceinline__ float scaled(float grad, float scale) { return __fmul_rn(grad, scale); }
+
 __global__ void adamw_kernel(TensorBatch<4> batch, AdamWStep s, const float* __restrict__ grad_scale) {
   const ChunkRange chunk = my_chunk(batch);
   float* __restrict__ param = static_cast<float*>(batch.pointer[0][chunk.tensor]);
@@ -26,7 +30,7 @@ __global__ void adamw_kernel(TensorBatch<4> batch, AdamWStep s, const float* __r
   const float step_size = s.lr / s.bias_correction1, sqrt_bc2 = sqrtf(s.bias_correction2);
   const float decay = 1.0f - s.lr * s.weight_decay;
   for (std::int64_t i = chunk.begin + threadIdx.x; i < chunk.end; i += blockDim.x) {
-    const float g = grad[i] * scale;
+    const float g = scaled(grad[i], scale);
     const float m = exp_avg[i] = s.beta1 * exp_avg[i] + (1.0f - s.beta1) * g;
     const float v = exp_avg_sq[i] = s.beta2 * exp_avg_sq[i] + (1.0f - s.beta2) * g * g;
     param[i] = param[i] * decay - step_size * m / (sqrtf(v) / sqrt_bc2 + s.eps);
@@ -40,7 +44,7 @@ __global__ void sgd_kernel(TensorBatch<3> batch, SgdStep s, const float* __restr
   float* __restrict__ buffer = static_cast<float*>(batch.pointer[2][chunk.tensor]);
   const float scale = scale_of(grad_scale);
   for (std::int64_t i = chunk.begin + threadIdx.x; i < chunk.end; i += blockDim.x) {
-    float g = grad[i] * scale + s.weight_decay * param[i];
+    float g = scaled(grad[i], scale) + s.weight_decay * param[i];
     if (buffer != nullptr) {
       const float b = buffer[i] = s.momentum * buffer[i] + g;
       g = s.nesterov ? g + s.momentum * b : b;

@@ -21,10 +21,15 @@ struct DeviceParam {
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-parameter"
-VIT_CUDA_FN(void adamw_update(const std::vector<DeviceParam>& params, const AdamWStep& step))
-VIT_CUDA_FN(void sgd_update(const std::vector<DeviceParam>& params, const SgdStep& step))
-// Scales the gradients in place to a global norm of at most max_norm; returns the norm before.
+// grad_scale: a device scalar every gradient is multiplied by first (null: 1).
+VIT_CUDA_FN(void adamw_update(const std::vector<DeviceParam>& params, const AdamWStep& step, const float* grad_scale))
+VIT_CUDA_FN(void sgd_update(const std::vector<DeviceParam>& params, const SgdStep& step, const float* grad_scale))
+// Scales the gradients in place to a global norm of at most max_norm; returns the norm before
+// (read back: waits for the device).
 VIT_CUDA_FN(float clip_grad_norm(const std::vector<Tensor>& grads, float max_norm))
+// min(1, max_norm / (norm + 1e-6)) as an f32 scalar on the device, for the updates' grad_scale:
+// nothing is read back.
+VIT_CUDA_FN(Tensor clip_scale(const std::vector<Tensor>& grads, float max_norm))
 #pragma GCC diagnostic pop
 
 }  // namespace vit::optim::cuda_updates
