@@ -66,17 +66,22 @@ std::string Progress::line(bool with_bar, const std::string& timing) const {
   return text + " | " + format_number("%.1f", images_per_second_) + " img/s | " + timing;
 }
 
+bool Progress::due(std::int64_t step) const {
+  if (finished_) return false;
+  const double now = options_.clock();
+  return tty_ ? !drawn_ || step >= total_ || now - last_draw_ >= options_.redraw_seconds
+              : step - last_plain_step_ >= options_.plain_every_steps ||
+                    now - last_draw_ >= options_.plain_every_seconds;
+}
+
 void Progress::update(std::int64_t step, const Values& values, double images_per_second) {
   if (finished_) return;
-  step_ = step;
+  const bool draw = due(step);
+  step_ = step;  // finish() shows the latest values, drawn or not
   values_ = values;
   images_per_second_ = images_per_second;
+  if (!draw) return;
   const double now = options_.clock();
-  const bool last = step_ >= total_;
-  const bool due = tty_ ? !drawn_ || last || now - last_draw_ >= options_.redraw_seconds
-                       : step_ - last_plain_step_ >= options_.plain_every_steps ||
-                             now - last_draw_ >= options_.plain_every_seconds;
-  if (!due) return;
   const double elapsed = now - start_;
   const double eta =
       step_ > 0 ? elapsed / static_cast<double>(step_) * static_cast<double>(total_ - step_) : 0.0;

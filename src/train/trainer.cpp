@@ -89,7 +89,7 @@ std::unique_ptr<optim::Optimizer> make_optimizer(const TrainConfig& c, ViT& mode
 
 // What one epoch of training adds up to.
 struct EpochTotals {
-  double loss_sum = 0;  // per-image losses, summed
+  double loss_sum = 0;  // per-image losses, summed (up to the last read of the tally)
   std::int64_t correct = 0, seen = 0;
   bool interrupted = false;  // by Ctrl-C, after "last" was saved
 };
@@ -135,6 +135,7 @@ struct Run {
 
   void prepare_optimization() {
     optimizer = make_optimizer(config, *model);
+    optimizer->set_clip_grad_norm(config.clip_grad);  // 0: off
     SchedulerOptions options;
     options.kind = parse_scheduler_kind(config.sched);
     options.base_lr = config.lr;
@@ -190,7 +191,19 @@ struct Run {
     save_checkpoint(out, name, *model, *optimizer, state);
   }
 
-  // One epoch; when Ctrl-C interrupts it, "last" is saved first.
+  // The progress line's values; on cuda, also the device memory the step holds at its peak.
+  Progress::Values progress_values(const EpochTotals& totals) const {
+    Progress::Values values{{"loss", totals.loss_sum / static_cast<double>(std::max<std::int64_t>(totals.seen, 1))},
+                            {"lr", optimizer->lr()}};
+    const Device device = model->cls_token.device();
+    if (device.is_cuda())
+      values.push_back({"mem_GiB", static_cast<double>(device_memory(device).peak_in_use_bytes) / (1 << 30)});
+    return values;
+  }
+
+  // One epoch; when Ctrl-C interrupts it, "last" is saved first. The step queues its work and
+  // never waits for the device: the loss and accuracy add up there (a LossTally) and are read
+  // when the progress line is drawn, which is also where a NaN loss or a bad label stops the run.
   EpochTotals train_epoch(std::int64_t epoch) {
     EpochTotals totals;
     model->train();
@@ -198,41 +211,43 @@ struct Run {
     Progress progress("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(config.epochs),
                       train_loader->batches_per_epoch(), stdout);
     const auto start = std::chrono::steady_clock::now();
+    const Device device = model->cls_token.device();
+    LossTally tally(device);
+    // Reads the tally (waits for the device) and stops on a non-finite loss.
+    const auto read_totals = [&](std::int64_t batch) {
+      const LossTally::Sums sums = tally.read();
+      totals.loss_sum = sums.loss_sum;
+      totals.correct = sums.correct;
+      check_finite("training loss by batch " + std::to_string(batch + 1), totals.loss_sum, epoch);
+    };
     std::int64_t micro = 0;
-    std::vector<int> best;
     optimizer->zero_grad();
     for (data::Batch& batch : train_loader->epoch(epoch)) {
       if (batch.index < skip) continue;
-      const Device device = model->cls_token.device();
       const Tensor labels = batch.labels.to(device);
       Tape tape;
       const Tensor logits = model->forward(batch.images.to(device), tape);
-      const Tensor loss = cross_entropy(logits, labels, config.label_smoothing, tape);
-      const float value = loss.item();
-      check_finite("training loss of batch " + std::to_string(batch.index), value, epoch);
-      // With accumulation each micro-batch adds 1/grad_accum of its gradient: the sum is the mean.
-      tape.backward(loss, Tensor::full({}, 1.0f / static_cast<float>(config.grad_accum), DType::f32, device));
+      const CrossEntropy loss = cross_entropy_and_correct(logits, labels, config.label_smoothing, tape);
       const std::int64_t rows = batch.labels.numel();
-      totals.loss_sum += value * static_cast<double>(rows);
+      tally.add(loss, rows);
+      // With accumulation each micro-batch adds 1/grad_accum of its gradient: the sum is the mean.
+      tape.backward(loss.loss, Tensor::full({}, 1.0f / static_cast<float>(config.grad_accum), DType::f32, device));
       totals.seen += rows;
-      const Tensor host_logits = logits.device().is_cpu() ? logits : logits.to(Device::cpu());
-      for (std::int64_t i = 0; i < rows; ++i) {
-        top_k(host_logits.data<float>() + i * logits.size(1), static_cast<int>(logits.size(1)), 1, best);
-        totals.correct += best[0] == batch.labels.data<std::int32_t>()[i];
-      }
       const bool last_batch = batch.index + 1 == train_loader->batches_per_epoch();
       if (++micro % config.grad_accum == 0 || last_batch) {
-        if (config.clip_grad > 0.0f) optim::clip_grad_norm(model->named_parameters(), config.clip_grad);
         optimizer->set_lr(scheduler->lr_at(state.step));
         optimizer->step();
         optimizer->zero_grad();
         ++state.step;
       }
-      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      progress.update(batch.index + 1, {{"loss", totals.loss_sum / static_cast<double>(totals.seen)},
-                                        {"lr", optimizer->lr()}},
-                      static_cast<double>(totals.seen) / std::max(seconds, 1e-9));
-      if (g_interrupted && micro % config.grad_accum == 0 && !last_batch) {  // else: finish the epoch first
+      const bool stopping = g_interrupted && micro % config.grad_accum == 0 && !last_batch;  // else: finish the epoch
+      if (progress.due(batch.index + 1) || last_batch || stopping) {
+        read_totals(batch.index);
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        progress.update(batch.index + 1, progress_values(totals),
+                        static_cast<double>(totals.seen) / std::max(seconds, 1e-9));
+      }
+      if (stopping) {
         progress.finish();
         save("last");
         report_interrupted();

@@ -31,6 +31,9 @@ class Progress {
   // `step` counts the steps done so far (1 after the first); the ETA extrapolates the time per
   // step since construction.
   void update(std::int64_t step, const Values& values, double images_per_second);
+  // Whether update(step, ...) would draw now: values that cost a wait for the device (a loss
+  // summed on the GPU) are read only then.
+  bool due(std::int64_t step) const;
   // The final line: last values, img/s and the elapsed time; later calls print nothing.
   void finish();
 

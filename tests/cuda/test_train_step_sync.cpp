@@ -1,0 +1,134 @@
+// The training step on cuda queues its work and never waits for the device: the loss, the correct
+// count and the label check stay there (cross_entropy_and_correct, LossTally), the backward seed
+// is filled there, and gradient clipping hands its factor to the update kernels. In the
+// interpreter build the runtime counts every call that would make a GPU's host thread wait
+// (runtime/simt/host_sync.h); on a GPU these tests check only the results.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <functional>
+
+#include "../tiny_vit.h"
+#include "kernel_check.h"
+#include "op_compare.h"
+#include "vitcuda/vitcuda.h"
+#if VIT_CUDA_SIM
+#include "runtime/simt/host_sync.h"
+#endif
+
+using namespace vit;
+using namespace vit::cuda::testing;
+
+namespace {
+
+std::int64_t host_waits() {
+#if VIT_CUDA_SIM
+  return simt::host_synchronizations();
+#else
+  return 0;  // a GPU build cannot count them
+#endif
+}
+
+struct TinyRun {
+  ViT model;
+  optim::SGD optimizer;  // SGD: AdamW hardly changes when every gradient is scaled alike
+  Tensor images, labels;
+  LossTally tally{Device::cuda()};
+
+  TinyRun(DType autocast, float clip)
+      : model(testing::tiny_vit_config_all_paths(), Device::cuda()),
+        optimizer(model.named_parameters(), optim::SGDOptions{.lr = 0.1f, .momentum = 0.9f, .weight_decay = 0.01f}),
+        images(random_tensor({3, 3, 8, 8}, 40).to(Device::cuda())),
+        labels(Tensor::from_int32({2, 0, 1}, {3}).to(Device::cuda())) {
+    model.set_autocast(autocast);
+    optimizer.set_clip_grad_norm(clip);
+  }
+
+  void step() {
+    Tape tape;
+    const CrossEntropy loss = cross_entropy_and_correct(model.forward(images, tape), labels, 0.1f, tape);
+    tally.add(loss, labels.numel());
+    optimizer.zero_grad();
+    tape.backward(loss.loss);
+    optimizer.step();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("train step: no host synchronisation inside a step, one to read the tally", "[cuda][train]") {
+  for (const DType autocast : {DType::f32, DType::bf16}) {
+    INFO("autocast " << dtype_name(autocast));
+    TinyRun run(autocast, 0.5f);
+    // The first step creates the optimizer state; the second is the first to hold gradients during
+    // its forward, and fills the allocator's cache for every later step.
+    run.step();
+    run.step();
+    const std::int64_t before = host_waits();
+    for (int i = 0; i < 3; ++i) run.step();
+    CHECK(host_waits() == before);
+    const LossTally::Sums sums = run.tally.read();
+#if VIT_CUDA_SIM
+    CHECK(host_waits() > before);
+#endif
+    CHECK(std::isfinite(sums.loss_sum));
+    CHECK(sums.loss_sum > 0.0);
+    CHECK(sums.correct >= 0);
+    CHECK(sums.correct <= 15);
+  }
+}
+
+TEST_CASE("train step: the tally adds each batch's summed loss and correct count", "[cuda][train]") {
+  const Tensor logits = random_tensor({5, 4}, 41).to(Device::cuda());
+  const Tensor labels = Tensor::from_int32({0, 1, 2, 3, 0}, {5}).to(Device::cuda());
+  NoGradGuard no_grad;
+  Tape tape;
+  const CrossEntropy batch = cross_entropy_and_correct(logits, labels, 0.0f, tape);
+  const Tensor cpu_logits = logits.to(Device::cpu());
+  const CrossEntropy want = cross_entropy_and_correct(cpu_logits, labels.to(Device::cpu()), 0.0f, tape);
+  LossTally tally(Device::cuda());
+  tally.add(batch, 5);
+  tally.add(batch, 5);
+  const LossTally::Sums sums = tally.read();
+  CHECK(sums.loss_sum == Approx(10.0 * want.loss.item()).epsilon(1e-6));
+  CHECK(sums.correct == 2 * want.correct.to_vector()[0]);
+  tally.reset();
+  CHECK(tally.read().loss_sum == 0.0);
+  CHECK(tally.read().correct == 0);
+}
+
+TEST_CASE("train step: a bad label stops at the next read, with the cpu backend's sentence", "[cuda][train]") {
+  const Tensor logits = random_tensor({3, 4}, 42).to(Device::cuda());
+  const Tensor labels = Tensor::from_int32({0, 4, 1}, {3}).to(Device::cuda());
+  Tape tape;
+  LossTally tally(Device::cuda());
+  tally.add(cross_entropy_and_correct(logits, labels, 0.0f, tape), 3);
+  CHECK_THROWS_WITH(tally.read(), Catch::StartsWith("cross_entropy: label 4 of sample 1 is outside the 4 classes."));
+  CHECK(std::isnan(tally.read().loss_sum));  // raised once; the tally holds the NaN loss
+  CHECK_THROWS_WITH(cross_entropy(logits.to(Device::cpu()), labels.to(Device::cpu()), 0.0f, tape),
+                    Catch::StartsWith("cross_entropy: label 4 of sample 1 is outside the 4 classes."));
+}
+
+TEST_CASE("train step: clipping inside step() gives the bits of clip_grad_norm before it", "[cuda][train]") {
+  enum class Clip { none, inside_step, before_step };
+  const auto final_weights = [](Clip clip) {
+    TinyRun run(DType::f32, clip == Clip::inside_step ? 0.05f : 0.0f);
+    for (int i = 0; i < 3; ++i) {
+      Tape tape;
+      const Tensor loss = cross_entropy(run.model.forward(run.images, tape), run.labels, 0.1f, tape);
+      run.optimizer.zero_grad();
+      tape.backward(loss);
+      if (clip == Clip::before_step) optim::clip_grad_norm(run.model.named_parameters(), 0.05f);
+      run.optimizer.step();
+    }
+    std::vector<float> weights;
+    for (const nn::NamedTensor& p : run.model.named_parameters()) {
+      const std::vector<float> values = p.tensor.to_vector();
+      weights.insert(weights.end(), values.begin(), values.end());
+    }
+    return weights;
+  };
+  const std::vector<float> inside = final_weights(Clip::inside_step);
+  CHECK(inside == final_weights(Clip::before_step));
+  CHECK(inside != final_weights(Clip::none));  // the clipping bites
+}
