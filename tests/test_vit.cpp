@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "tiny_vit.h"
+#include "vitcuda/data.h"
 #include "vitcuda/layers/attention_rollout.h"
 #include "vitcuda/vitcuda.h"
 
@@ -163,4 +164,27 @@ TEST_CASE("vit: attention probabilities are one softmax per block and feed the r
   const std::vector<float> m = map.to_vector();
   CHECK(*std::max_element(m.begin(), m.end()) == 1.0f);
   CHECK(*std::min_element(m.begin(), m.end()) > 0.0f);
+}
+
+TEST_CASE("vit: u8 images normalised in the patch embedding give the loader's f32 bits", "[vit]") {
+  ViT model(testing::tiny_vit_config());
+  data::Normalize normalize;
+  normalize.mean = {0.485f, 0.456f, 0.406f};
+  normalize.std = {0.229f, 0.224f, 0.225f};
+  Tensor u8 = Tensor::empty({2, 3, 8, 8}, DType::u8);
+  for (std::int64_t i = 0; i < u8.numel(); ++i) u8.data<std::uint8_t>()[i] = static_cast<std::uint8_t>(i * 13 + 5);
+  Tape tape;
+  CHECK_THROWS_WITH(model.forward(u8, tape), Catch::Contains("call set_input_normalization first"));
+  model.set_input_normalization({normalize.mean.begin(), normalize.mean.end()},
+                                {normalize.std.begin(), normalize.std.end()});
+  CHECK(model.forward(u8, tape).to_vector() == model.forward(data::normalize_images(u8, normalize), tape).to_vector());
+  CHECK_THROWS_WITH(model.set_input_normalization({0.5f}, {0.5f}), Catch::Contains("needs 3 means"));
+  CHECK_THROWS_WITH(model.set_input_normalization({0.5f, 0.5f, 0.5f}, {0.5f, 0.0f, 0.5f}), Catch::Contains("positive"));
+  const Tensor weight = Tensor::zeros({4, 3, 4, 4}), bias = Tensor::zeros({4});
+  CHECK_THROWS_WITH(patch_embed(u8, weight, bias, tape), Catch::Contains("u8 images need a pixel normalisation"));
+  CHECK_THROWS_WITH(patch_embed(Tensor::zeros({2, 3, 8, 8}), weight, bias, tape, DType::f32,
+                                {Tensor::full({3}, 1.0f), Tensor::zeros({3})}),
+                    Catch::Contains("applies to u8 images only"));
+  CHECK_THROWS_WITH(patch_embed(u8, weight, bias, tape, DType::f32, {Tensor::full({2}, 1.0f), Tensor::zeros({3})}),
+                    Catch::Contains("must be f32 [3]"));
 }

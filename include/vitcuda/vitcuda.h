@@ -8,5 +8,6 @@
 #include "vitcuda/layers/vit.h"
 #include "vitcuda/ops.h"
 #include "vitcuda/optim/optimizer.h"
+#include "vitcuda/runtime/batch_upload.h"
 #include "vitcuda/runtime/rng.h"
 #include "vitcuda/runtime/tensor.h"

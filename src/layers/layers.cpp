@@ -81,8 +81,9 @@ PatchEmbed::PatchEmbed(int in_channels, int patch, std::int64_t dim, Rng& rng)
   register_module("proj", proj);
 }
 
-Tensor PatchEmbed::forward(const Tensor& images, ForwardContext& ctx, DType tokens_dtype) const {
-  return patch_embed(images, proj.weight, proj.bias, ctx.tape, tokens_dtype);
+Tensor PatchEmbed::forward(const Tensor& images, ForwardContext& ctx, DType tokens_dtype,
+                           const PixelNormalization& pixels) const {
+  return patch_embed(images, proj.weight, proj.bias, ctx.tape, tokens_dtype, pixels);
 }
 
 Block::Block(std::int64_t dim, int heads, std::int64_t mlp_hidden, float drop, float drop_path, Rng& rng)

@@ -67,7 +67,11 @@ Tensor ViT::forward(const Tensor& images, Tape& tape, std::vector<Tensor>* atten
   ctx.attention_probabilities = attention_probabilities;
   if (training_) ++forward_count_;
 
-  Tensor x = concat_class_token(cls_token, patch_embed.forward(images, ctx, autocast_), tape);
+  VIT_CHECK(images.dtype() != DType::u8 || pixels_.scale.defined(),
+            "the model got u8 images but no input normalisation: call set_input_normalization first.");
+  const PixelNormalization no_pixels;
+  Tensor x = concat_class_token(
+      cls_token, patch_embed.forward(images, ctx, autocast_, images.dtype() == DType::u8 ? pixels_ : no_pixels), tape);
   x = add(x, pos_embed, tape);
   if (training_ && config_.drop_rate > 0.0f) x = dropout(x, config_.drop_rate, ctx.next_seed(), tape);
   for (const auto& block : blocks) x = block->forward(x, ctx);
@@ -82,6 +86,21 @@ void ViT::set_autocast(DType dtype) {
             "autocast can be f32 (off), or bf16 for a model on the cuda device, not ", dtype_name(dtype), " on ",
             cls_token.device().str(), ".");
   autocast_ = dtype;
+}
+
+void ViT::set_input_normalization(const std::vector<float>& mean, const std::vector<float>& std) {
+  const auto channels = static_cast<std::size_t>(config_.in_channels);
+  VIT_CHECK(mean.size() == channels && std.size() == channels, "the input normalisation needs ", channels,
+            " means and standard deviations (one per channel), got ", mean.size(), " and ", std.size(), ".");
+  std::vector<float> scale(channels), shift(channels);
+  for (std::size_t c = 0; c < channels; ++c) {
+    VIT_CHECK(std[c] > 0.0f, "the input normalisation's std must be positive, got ", std[c], ".");
+    scale[c] = 1.0f / (255.0f * std[c]);  // data::normalize_images' expressions: the same bits
+    shift[c] = -mean[c] / std[c];
+  }
+  const Shape shape{config_.in_channels};
+  pixels_ = {Tensor::from_vector(scale, shape).to(cls_token.device()),
+             Tensor::from_vector(shift, shape).to(cls_token.device())};
 }
 
 bool ViT::is_head_parameter(const std::string& name) {

@@ -7,12 +7,34 @@
 
 namespace vit {
 
-Tensor patch_embed(const Tensor& images, const Tensor& weight, const Tensor& bias, Tape& tape, DType tokens_dtype) {
+namespace {
+
+// u8 images need both normalisation vectors, f32 [C] on their device; f32 images take none.
+void check_pixels(const Tensor& images, const PixelNormalization& pixels) {
+  if (images.dtype() != DType::u8) {
+    detail::check_f32(images, "patch_embed", "images");
+    VIT_CHECK(!pixels.scale.defined() && !pixels.shift.defined(),
+              "patch_embed: a pixel normalisation applies to u8 images only, got ", dtype_name(images.dtype()), ".");
+    return;
+  }
+  VIT_CHECK(pixels.scale.defined() && pixels.shift.defined(),
+            "patch_embed: u8 images need a pixel normalisation (scale and shift per channel).");
+  for (const Tensor* t : {&pixels.scale, &pixels.shift}) {
+    VIT_CHECK(t->dtype() == DType::f32 && t->shape() == Shape{images.size(1)} && t->device() == images.device(),
+              "patch_embed: the pixel scale and shift must be f32 [", images.size(1), "] on ", images.device().str(),
+              ", got ", dtype_name(t->dtype()), " ", shape_str(t->shape()), " on ", t->device().str(), ".");
+  }
+}
+
+}  // namespace
+
+Tensor patch_embed(const Tensor& images, const Tensor& weight, const Tensor& bias, Tape& tape, DType tokens_dtype,
+                   const PixelNormalization& pixels) {
   constexpr const char* op = "patch_embed";
-  detail::check_f32(images, op, "images");
+  detail::check_rank(images, 4, op, "images");
+  check_pixels(images, pixels);
   detail::check_f32(weight, op, "weight");
   detail::check_f32(bias, op, "bias");
-  detail::check_rank(images, 4, op, "images");
   detail::check_rank(weight, 4, op, "weight");
   const PatchGeometry g{images.size(0), images.size(1), images.size(2), images.size(3),
                              weight.size(2)};
@@ -31,7 +53,8 @@ Tensor patch_embed(const Tensor& images, const Tensor& weight, const Tensor& bia
 
   const std::int64_t rows = g.batch * g.patches(), features = g.patch_features();
   Tensor cols = Tensor::empty({rows, features}, tokens_dtype, device);
-  detail::dispatch(cpu_ops::patch_im2col_forward, cuda_ops::patch_im2col_forward, images, cols, g);
+  detail::dispatch(cpu_ops::patch_im2col_forward, cuda_ops::patch_im2col_forward, images, cols, g, pixels.scale,
+                   pixels.shift);
   Tensor tokens = Tensor::empty({g.batch, g.patches(), dim}, tokens_dtype, device);
   // The conv weight as a matrix: a view, or its bf16 copy for bf16 tokens (kept for the backward).
   const Tensor weight_2d = detail::as_dtype(weight.reshape({dim, features}), tokens_dtype);

@@ -18,6 +18,7 @@
 #include "vitcuda/layers/summary.h"
 #include "vitcuda/ops.h"
 #include "vitcuda/optim/optimizer.h"
+#include "vitcuda/runtime/batch_upload.h"
 #include "vitcuda/train/checkpoint.h"
 #include "vitcuda/train/metrics_log.h"
 #include "vitcuda/train/progress.h"
@@ -70,6 +71,7 @@ data::LoaderOptions loader_options(const TrainConfig& c, bool train) {
   options.transform.hflip_prob = c.hflip;
   options.transform.crop_pct = c.crop_pct;
   options.transform.mode = train ? data::TransformOptions::Mode::train : data::TransformOptions::Mode::eval;
+  options.normalize = c.device != "cuda";  // cuda: u8 batches, normalised by the patch embedding
   return options;
 }
 
@@ -113,6 +115,10 @@ struct Run {
     VIT_CHECK(!folder.val().empty(), "'", c.data, "' has no validation images: add a val/ folder or pass --val-split.");
     model = std::make_unique<ViT>(c.model_config(classes), c.device == "cuda" ? Device::cuda() : Device::cpu(), c.seed);
     if (c.bf16_autocast()) model->set_autocast(DType::bf16);  // training and evaluation alike
+    const data::Normalize pixels = loader_options(c, true).normalization;
+    const auto channels = static_cast<std::size_t>(c.in_channels);
+    model->set_input_normalization({pixels.mean.begin(), pixels.mean.begin() + channels},
+                                   {pixels.std.begin(), pixels.std.begin() + channels});
     model->set_dropout_state(c.seed, 0);
     train_loader = std::make_unique<data::Loader>(folder.train(), loader_options(c, true));
     val_loader = std::make_unique<data::Loader>(folder.val(), loader_options(c, false));
@@ -213,6 +219,7 @@ struct Run {
     const auto start = std::chrono::steady_clock::now();
     const Device device = model->cls_token.device();
     LossTally tally(device);
+    BatchUpload image_upload(device), label_upload(device);  // cuda: pinned, on a copy stream
     // Reads the tally (waits for the device) and stops on a non-finite loss.
     const auto read_totals = [&](std::int64_t batch) {
       const LossTally::Sums sums = tally.read();
@@ -224,9 +231,9 @@ struct Run {
     optimizer->zero_grad();
     for (data::Batch& batch : train_loader->epoch(epoch)) {
       if (batch.index < skip) continue;
-      const Tensor labels = batch.labels.to(device);
+      const Tensor labels = label_upload.upload(batch.labels);
       Tape tape;
-      const Tensor logits = model->forward(batch.images.to(device), tape);
+      const Tensor logits = model->forward(image_upload.upload(batch.images), tape);
       const CrossEntropy loss = cross_entropy_and_correct(logits, labels, config.label_smoothing, tape);
       const std::int64_t rows = batch.labels.numel();
       tally.add(loss, rows);

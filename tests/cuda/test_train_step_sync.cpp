@@ -11,6 +11,7 @@
 #include "../tiny_vit.h"
 #include "kernel_check.h"
 #include "op_compare.h"
+#include "vitcuda/data.h"
 #include "vitcuda/vitcuda.h"
 #if VIT_CUDA_SIM
 #include "runtime/simt/host_sync.h"
@@ -75,6 +76,79 @@ TEST_CASE("train step: no host synchronisation inside a step, one to read the ta
     CHECK(sums.loss_sum > 0.0);
     CHECK(sums.correct >= 0);
     CHECK(sums.correct <= 15);
+  }
+}
+
+TEST_CASE("train step: u8 batches uploaded on the copy stream need no host wait either", "[cuda][train]") {
+  TinyRun run(DType::bf16, 0.5f);
+  run.model.set_input_normalization({0.4f, 0.5f, 0.6f}, {0.2f, 0.25f, 0.3f});
+  BatchUpload images(Device::cuda()), labels(Device::cuda());
+  std::vector<Tensor> host_batches;
+  for (int b = 0; b < 4; ++b) {
+    Tensor batch = Tensor::empty({3, 3, 8, 8}, DType::u8);
+    for (std::int64_t i = 0; i < batch.numel(); ++i)
+      batch.data<std::uint8_t>()[i] = static_cast<std::uint8_t>(i * 7 + b * 31);
+    host_batches.push_back(batch);
+  }
+  const Tensor host_labels = Tensor::from_int32({2, 0, 1}, {3});
+  const auto step = [&](int b) {
+    Tape tape;
+    const Tensor y = labels.upload(host_labels);
+    const CrossEntropy loss =
+        cross_entropy_and_correct(run.model.forward(images.upload(host_batches[b]), tape), y, 0.1f, tape);
+    run.tally.add(loss, 3);
+    run.optimizer.zero_grad();
+    tape.backward(loss.loss);
+    run.optimizer.step();
+  };
+  step(0);
+  step(1);  // both slots pinned and allocated, the optimizer state made
+  const std::int64_t before = host_waits();
+  step(2);
+  step(3);
+  step(0);
+  CHECK(host_waits() == before);
+  CHECK(std::isfinite(run.tally.read().loss_sum));
+}
+
+TEST_CASE("train step: each upload lands in its own buffer, two take turns", "[cuda][train]") {
+  BatchUpload upload(Device::cuda());
+  std::vector<Tensor> got;
+  for (int b = 0; b < 3; ++b) {
+    Tensor batch = Tensor::empty({5, 7}, DType::u8);
+    for (std::int64_t i = 0; i < batch.numel(); ++i)
+      batch.data<std::uint8_t>()[i] = static_cast<std::uint8_t>(i + 40 * b);
+    got.push_back(upload.upload(batch));
+    CHECK(got.back().to_vector() == batch.to_vector());
+    batch.fill(0.0f);  // the host batch may be reused at once
+    CHECK(got.back().to_vector() != batch.to_vector());
+  }
+  CHECK(got[0].raw_data() == got[2].raw_data());
+  CHECK(got[0].raw_data() != got[1].raw_data());
+  CHECK(got[1].to_vector()[0] == 40.0f);                                  // the other buffer keeps its batch
+  const Tensor smaller = upload.upload(Tensor::from_int32({1, 2}, {2}));  // a new shape and dtype
+  CHECK(smaller.dtype() == DType::i32);
+  CHECK(smaller.to_vector() == std::vector<float>{1.0f, 2.0f});
+  CHECK_THROWS_WITH(upload.upload(smaller), Catch::Contains("host memory"));
+}
+
+TEST_CASE("train step: u8 images normalised in the patch embedding give the f32 path's bits", "[cuda][train]") {
+  for (const DType autocast : {DType::f32, DType::bf16}) {
+    ViT model(testing::tiny_vit_config(), Device::cuda());
+    model.set_autocast(autocast);
+    model.eval();
+    data::Normalize normalize;
+    normalize.mean = {0.485f, 0.456f, 0.406f};
+    normalize.std = {0.229f, 0.224f, 0.225f};
+    model.set_input_normalization({normalize.mean.begin(), normalize.mean.end()},
+                                  {normalize.std.begin(), normalize.std.end()});
+    Tensor u8 = Tensor::empty({2, 3, 8, 8}, DType::u8);
+    for (std::int64_t i = 0; i < u8.numel(); ++i) u8.data<std::uint8_t>()[i] = static_cast<std::uint8_t>(i * 13 + 5);
+    Tape tape;
+    const std::vector<float> from_u8 = model.forward(u8.to(Device::cuda()), tape).to_vector();
+    const std::vector<float> from_f32 =
+        model.forward(data::normalize_images(u8, normalize).to(Device::cuda()), tape).to_vector();
+    CHECK(from_u8 == from_f32);
   }
 }
 

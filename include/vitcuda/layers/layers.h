@@ -1,6 +1,7 @@
 #pragma once
 // The building blocks of a ViT, with timm's parameter names.
 #include "vitcuda/layers/module.h"
+#include "vitcuda/ops/patch_embed.h"
 
 namespace vit::nn {
 
@@ -50,8 +51,9 @@ class PatchProjection : public Module {
 class PatchEmbed : public Module {
  public:
   PatchEmbed(int in_channels, int patch, std::int64_t dim, Rng& rng);
-  // tokens_dtype: f32, or bf16 (cuda) under autocast.
-  Tensor forward(const Tensor& images, ForwardContext& ctx, DType tokens_dtype = DType::f32) const;
+  // tokens_dtype: f32, or bf16 (cuda) under autocast; pixels: the normalisation of u8 images.
+  Tensor forward(const Tensor& images, ForwardContext& ctx, DType tokens_dtype = DType::f32,
+                 const PixelNormalization& pixels = {}) const;
   PatchProjection proj;
 };
 

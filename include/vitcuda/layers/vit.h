@@ -18,6 +18,7 @@ class ViT : public nn::Module {
   explicit ViT(const ViTConfig& config, Device device = Device::cpu(), std::uint64_t init_seed = 0);
 
   // images [B, C, H, W] f32 -> logits [B, classes] f32. Dropout and drop-path act only in training mode.
+  // u8 images (0-255) are normalised in the patch embedding by set_input_normalization's values.
   Tensor forward(const Tensor& images, Tape& tape);
   // The softmax attention of every block, [B, heads, N, N] f32 on the cpu, from a forward pass in
   // the current mode without gradients (attention rollout, inspection).
@@ -29,6 +30,11 @@ class ViT : public nn::Module {
   // returned as f32. f32 (the default) turns it off.
   void set_autocast(DType dtype);
   DType autocast() const { return autocast_; }
+
+  // The normalisation of u8 images, (v / 255 - mean[c]) / std[c] with the loader's bits, done as
+  // the patch embedding reads them: batches go to the device as u8, a quarter of the bytes.
+  // One value per input channel; not a parameter (not saved with the weights).
+  void set_input_normalization(const std::vector<float>& mean, const std::vector<float>& std);
 
   void train(bool training = true) { training_ = training; }
   void eval() { training_ = false; }
@@ -62,6 +68,7 @@ class ViT : public nn::Module {
 
   bool training_ = true;
   DType autocast_ = DType::f32;
+  PixelNormalization pixels_;  // for u8 images; undefined until set_input_normalization
   std::uint64_t dropout_seed_ = 0;
   std::uint64_t forward_count_ = 0;
 };

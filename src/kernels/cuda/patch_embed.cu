@@ -36,7 +36,8 @@ __global__ void im2col_forward_kernel(const In* __restrict__ images, Out* __rest
        i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
     const PixelOf pixel = pixel_of(i, g);
     float v = pixel_value(images[pixel.offset]);
-    if (scale != nullptr) v = v * scale[pixel.channel] + shift[pixel.channel];
+    // Rounded apart (no FMA): the bits of the loader's host normalisation.
+    if (scale != nullptr) v = __fadd_rn(__fmul_rn(v, scale[pixel.channel]), shift[pixel.channel]);
     cols[i] = from_float<Out>(v);
   }
 }

@@ -22,7 +22,9 @@ void linear_gelu_backward(const Tensor& x, const Tensor& w, const Tensor& pre, c
                           const Tensor& dw, const Tensor& db, std::int64_t rows, std::int64_t in, std::int64_t out);
 
 // patch_embed.cpp
-void patch_im2col_forward(const Tensor& images, const Tensor& cols, const PatchGeometry& g);
+// images f32, or u8 with scale and shift (f32 [C]: v * scale + shift); undefined scale/shift for f32.
+void patch_im2col_forward(const Tensor& images, const Tensor& cols, const PatchGeometry& g, const Tensor& scale,
+                          const Tensor& shift);
 void patch_im2col_backward(const Tensor& dcols, const Tensor& dimages, const PatchGeometry& g);
 
 // tokens.cpp

@@ -29,7 +29,8 @@ VIT_CUDA_FN(void linear_gelu_backward(const Tensor& x, const Tensor& w, const Te
                                       std::int64_t in, std::int64_t out))
 
 // patch_embed.cpp
-VIT_CUDA_FN(void patch_im2col_forward(const Tensor& images, const Tensor& cols, const PatchGeometry& g))
+VIT_CUDA_FN(void patch_im2col_forward(const Tensor& images, const Tensor& cols, const PatchGeometry& g,
+                                      const Tensor& scale, const Tensor& shift))
 VIT_CUDA_FN(void patch_im2col_backward(const Tensor& dcols, const Tensor& dimages, const PatchGeometry& g))
 
 // tokens.cpp

@@ -1,5 +1,5 @@
-// CUDA path of patch_embed's im2col: f32 images (and their gradient) to columns of the
-// activations' dtype (f32 or bf16), and back.
+// CUDA path of patch_embed's im2col: f32 images, or u8 ones normalised on the fly, to columns of
+// the activations' dtype (f32 or bf16), and the f32 images' gradient back.
 #include "kernels/cuda/patch_embed.h"
 
 #include "ops/cuda/ops_cuda.h"
@@ -10,10 +10,16 @@ namespace vit::cuda_ops {
 
 using cuda::compute_stream;
 
-void patch_im2col_forward(const Tensor& images, const Tensor& cols, const PatchGeometry& g) {
+void patch_im2col_forward(const Tensor& images, const Tensor& cols, const PatchGeometry& g, const Tensor& scale,
+                          const Tensor& shift) {
   with_storage_type(cols.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    cuda::patch_im2col_forward<float, T>(images.data<float>(), cols.data<T>(), g, nullptr, nullptr, compute_stream());
+    if (images.dtype() == DType::u8) {
+      cuda::patch_im2col_forward<std::uint8_t, T>(images.data<std::uint8_t>(), cols.data<T>(), g, scale.data<float>(),
+                                                  shift.data<float>(), compute_stream());
+    } else {
+      cuda::patch_im2col_forward<float, T>(images.data<float>(), cols.data<T>(), g, nullptr, nullptr, compute_stream());
+    }
   });
 }
 

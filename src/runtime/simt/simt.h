@@ -189,7 +189,8 @@ inline float rsqrtf(float x) { return 1.0f / std::sqrt(x); }
 inline float __expf(float x) { return std::exp(x); }
 inline float __logf(float x) { return std::log(x); }
 inline float __fdividef(float x, float y) { return x / y; }
-inline float __fmul_rn(float x, float y) { return x * y; }  // nvcc never fuses it into an FMA
+inline float __fmul_rn(float x, float y) { return x * y; }  // nvcc never fuses these into an FMA
+inline float __fadd_rn(float x, float y) { return x + y; }
 inline float __saturatef(float x) { return x < 0.0f ? 0.0f : (x > 1.0f ? 1.0f : x); }
 inline unsigned __float_as_uint(float x) { return ::vit::simt::detail::from_bits<unsigned>(::vit::simt::detail::to_bits(x)); }
 inline float __uint_as_float(unsigned x) { return ::vit::simt::detail::from_bits<float>(x); }
