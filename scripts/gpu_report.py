@@ -60,7 +60,8 @@ def train_steps(train_bench, torch_train):
             continue
         share = f"{100 * b['of_bf16_peak']:.1f}%" if "of_bf16_peak" in b else "n/a"
         memory = f"{b['peak_MiB']:.0f}" if "peak_MiB" in b else "n/a"
-        rows.append(f"| vitcuda {b['name']} | {b['real_time']:.4g} {b['time_unit']} | {b.get('images', 0):.0f} | {share} "
+        per_step = b["real_time"] / b.get("steps", 1)  # an iteration queues `steps` steps
+        rows.append(f"| vitcuda {b['name']} | {per_step:.4g} {b['time_unit']} | {b.get('images', 0):.0f} | {share} "
                     f"| {memory} |")
     for r in torch_train or []:
         memory = f"{r['peak_mib']:.0f}" if "peak_mib" in r else "n/a"

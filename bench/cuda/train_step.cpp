@@ -1,11 +1,15 @@
-// One whole training step on the GPU — forward, cross-entropy, backward, AdamW update — of a ViT
-// at 224 (ViT-B/16 by default) with bf16 autocast or in f32, as `vit_train --device cuda` runs it.
-// Reports images/s and the model FLOP rate (6 x mult-adds per image: forward, and backward's two
-// products per forward one) against the bf16 tensor-core peak, and the allocator's peak device
-// memory. ViT-B/16 bf16 at batch 64, 128 and 256. Its PyTorch twin, on the same GPU:
+// Whole training steps on the GPU — forward, cross-entropy (its loss and accuracy added up on the
+// device), backward, AdamW update — of a ViT at 224 (ViT-B/16 by default) with bf16 autocast or in
+// f32, as `vit_train --device cuda` runs them. Reports images/s and the model FLOP rate (6 x
+// mult-adds per image: forward, and backward's two products per forward one) against the bf16
+// tensor-core peak, and the allocator's peak device memory. ViT-B/16 bf16 at batch 64, 128 and
+// 256, with the images already on the device, and at 256 with the trainer's input path as well
+// ("upload_u8": a u8 host batch, as the loader hands it over, sent by BatchUpload each step and
+// normalised in the patch embedding). Its PyTorch twin, on the same GPU:
 //   python3 bench/train_step_torch.py --model vit_base_patch16_224 --batch 64
-// Timed by the wall clock around whole steps (the step's host work and synchronisations count, as
-// they do in training). On the SIMT interpreter a tiny ViT runs one step: a smoke test only.
+// Timed by the wall clock around 4 steps queued back to back and one synchronisation (the steps'
+// host work counts, as in training; an upload overlaps the step before it). On the SIMT
+// interpreter a tiny ViT runs one step: a smoke test only.
 #include <chrono>
 
 #include "cuda_bench.h"
@@ -30,39 +34,54 @@ ViTConfig bench_config(const char* preset) {
   return tiny;
 }
 
-void BM_train_step(benchmark::State& state, const char* preset, DType autocast) {
+enum class Input { on_device, upload_u8 };
+
+void BM_train_step(benchmark::State& state, const char* preset, DType autocast, Input input) {
   const ViTConfig config = bench_config(preset);
-  const std::int64_t batch = cuda::bench::pick(state.range(0), 2);
+  const std::int64_t batch = cuda::bench::pick(state.range(0), 2), steps = cuda::bench::pick(4, 1);
   ViT model(config, Device::cuda());
   model.set_autocast(autocast);
+  model.set_input_normalization(std::vector<float>(config.in_channels, 0.5f), std::vector<float>(config.in_channels, 0.5f));
   model.train();
   optim::AdamW optimizer(model.named_parameters(), {.lr = 1e-4f, .weight_decay = 0.05f});
   Rng rng(0);
-  const Tensor images =
-      Tensor::randn({batch, config.in_channels, config.image_size, config.image_size}, rng).to(Device::cuda());
+  Tensor host_images = Tensor::empty({batch, config.in_channels, config.image_size, config.image_size}, DType::u8);
+  for (std::int64_t i = 0; i < host_images.numel(); ++i) host_images.data<std::uint8_t>()[i] = rng.next_u64() & 0xff;
   std::vector<std::int32_t> label_values(batch);
   for (auto& label : label_values) label = static_cast<std::int32_t>(rng.next_u64() % config.num_classes);
-  const Tensor labels = Tensor::from_int32(label_values, {batch}).to(Device::cuda());
+  const Tensor host_labels = Tensor::from_int32(label_values, {batch});
+  const Tensor device_images = host_images.to(Device::cuda()), device_labels = host_labels.to(Device::cuda());
+  BatchUpload image_upload(Device::cuda()), label_upload(Device::cuda());
+  LossTally tally(Device::cuda());
   const auto step = [&] {
+    const bool upload = input == Input::upload_u8;
+    const Tensor labels = upload ? label_upload.upload(host_labels) : device_labels;
     Tape tape;
-    const Tensor loss = cross_entropy(model.forward(images, tape), labels, 0.1f, tape);
+    const Tensor logits = model.forward(upload ? image_upload.upload(host_images) : device_images, tape);
+    const CrossEntropy loss = cross_entropy_and_correct(logits, labels, 0.1f, tape);
+    tally.add(loss, batch);
     optimizer.zero_grad();
-    tape.backward(loss);
+    tape.backward(loss.loss);
     optimizer.step();
-    CUDA_CHECK(cudaDeviceSynchronize());
   };
-  step();  // warm-up: allocator pools, cuBLAS handles
+  step();  // warm-up: allocator pools, cuBLAS handles, both upload buffers
+  step();
+  CUDA_CHECK(cudaDeviceSynchronize());
   cuda::reset_peak_in_use();
   double seconds = 0.0;
   for (auto _ : state) {
     const auto start = std::chrono::steady_clock::now();
-    step();
-    const double step_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    state.SetIterationTime(step_seconds);
-    seconds += step_seconds;
+    for (std::int64_t s = 0; s < steps; ++s) step();
+    CUDA_CHECK(cudaDeviceSynchronize());
+    const double iteration_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    state.SetIterationTime(iteration_seconds);
+    seconds += iteration_seconds;
   }
-  const double flops_per_step = 6.0 * static_cast<double>(summarize(model, batch).mult_adds);
-  state.counters["images"] = benchmark::Counter(static_cast<double>(batch), benchmark::Counter::kIsIterationInvariantRate);
+  benchmark::DoNotOptimize(tally.read());
+  const double flops_per_step = 6.0 * static_cast<double>(summarize(model, batch).mult_adds) * static_cast<double>(steps);
+  state.counters["steps"] = static_cast<double>(steps);  // per iteration
+  state.counters["images"] =
+      benchmark::Counter(static_cast<double>(batch * steps), benchmark::Counter::kIsIterationInvariantRate);
   state.counters["FLOP"] = benchmark::Counter(flops_per_step, benchmark::Counter::kIsIterationInvariantRate);
   // Device memory: the caching allocator's high-water mark over the timed steps (what its tensors
   // held, model and optimizer state included; not its cache or cuBLASLt's workspace).
@@ -75,11 +94,21 @@ void BM_train_step(benchmark::State& state, const char* preset, DType autocast) 
 
 }  // namespace
 
-BENCHMARK_CAPTURE(BM_train_step, vit_b16_bf16, "vit_b16", DType::bf16)
+BENCHMARK_CAPTURE(BM_train_step, vit_b16_bf16, "vit_b16", DType::bf16, Input::on_device)
     ->Arg(64)
     ->Arg(128)
     ->Arg(256)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_train_step, vit_b16_f32, "vit_b16", DType::f32)->Arg(64)->UseManualTime()->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_train_step, vit_s16_bf16, "vit_s16", DType::bf16)->Arg(128)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_train_step, vit_b16_bf16_upload_u8, "vit_b16", DType::bf16, Input::upload_u8)
+    ->Arg(256)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_train_step, vit_b16_f32, "vit_b16", DType::f32, Input::on_device)
+    ->Arg(64)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_train_step, vit_s16_bf16, "vit_s16", DType::bf16, Input::on_device)
+    ->Arg(128)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
