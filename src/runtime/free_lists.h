@@ -1,9 +1,11 @@
 #pragma once
 // What both caching allocators (host_allocator.cpp, cuda/caching_allocator.cpp) keep between a
 // release and the next allocation: free blocks on lists keyed by their rounded size, handed out
-// again only for exactly that size. Not thread-safe: each allocator holds its own lock around it.
+// again for exactly that size, or (take_fitting) for a smaller one. Not thread-safe: each
+// allocator holds its own lock around it.
 #include <cstddef>
-#include <unordered_map>
+#include <map>
+#include <utility>
 #include <vector>
 
 namespace vit {
@@ -24,6 +26,13 @@ class FreeLists {
     bytes_ -= size;
     return block;
   }
+  // The smallest cached block of `size` to `limit` bytes and its size, or {nullptr, 0}.
+  std::pair<void*, std::size_t> take_fitting(std::size_t size, std::size_t limit) {
+    for (auto it = blocks_.lower_bound(size); it != blocks_.end() && it->first <= limit; ++it) {
+      if (!it->second.empty()) return {take(it->first), it->first};
+    }
+    return {nullptr, 0};
+  }
   void put(void* block, std::size_t size) {
     blocks_[size].push_back(block);
     bytes_ += size;
@@ -40,7 +49,7 @@ class FreeLists {
   std::size_t bytes() const { return bytes_; }
 
  private:
-  std::unordered_map<std::size_t, std::vector<void*>> blocks_;
+  std::map<std::size_t, std::vector<void*>> blocks_;  // ordered: take_fitting looks upwards
   std::size_t bytes_ = 0;
 };
 

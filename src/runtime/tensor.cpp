@@ -24,7 +24,7 @@ Storage::~Storage() {
   if (device_.is_cpu()) {
     host::release(data_, bytes_);
   } else {
-    cuda::cached_release(data_, bytes_);
+    cuda::cached_release(data_);
   }
 }
 

@@ -83,6 +83,30 @@ TEST_CASE("cuda allocator: freed blocks are reused without new device allocation
   CHECK(cuda::allocator_stats().cached_bytes > 0);
 }
 
+TEST_CASE("cuda allocator: size classes, and a smaller request takes a cached block up to twice its size",
+          "[cuda][allocator]") {
+  constexpr std::int64_t MiB = 1 << 20;
+  cuda::empty_cache();
+  const auto held_for = [](std::int64_t bytes) {  // what a request of `bytes` holds, from an empty cache
+    cuda::empty_cache();
+    const std::size_t before = cuda::allocator_stats().in_use_bytes;
+    const Tensor t = Tensor::empty({bytes}, DType::u8, Device::cuda());
+    return static_cast<std::int64_t>(cuda::allocator_stats().in_use_bytes - before);
+  };
+  CHECK(held_for(4000) == 4096);            // 512-byte steps below 1 MiB
+  CHECK(held_for(5 * MiB + 1) == 6 * MiB);  // 1 MiB steps up to 8 MiB
+  CHECK(held_for(40'000'000) == 40 * MiB);  // 4 MiB steps from 32 MiB: an eighth
+  CHECK(held_for(33 * MiB) == 36 * MiB);
+  cuda::empty_cache();
+  const std::size_t allocations = cuda::allocator_stats().device_allocations;
+  { const Tensor full_batch = Tensor::empty({40 * MiB}, DType::u8, Device::cuda()); }
+  { const Tensor last_batch = Tensor::empty({30 * MiB}, DType::u8, Device::cuda()); }  // takes the 40 MiB block
+  CHECK(cuda::allocator_stats().device_allocations == allocations + 1);
+  { const Tensor small = Tensor::empty({10 * MiB}, DType::u8, Device::cuda()); }  // 40 MiB is too large for it
+  CHECK(cuda::allocator_stats().device_allocations == allocations + 2);
+  cuda::empty_cache();
+}
+
 TEST_CASE("cuda allocator: concurrent allocations from several threads", "[cuda][allocator]") {
   std::vector<std::thread> threads;
   std::atomic<int> wrong{0};  // Catch2's assertions are not thread-safe: count, then check
@@ -99,6 +123,7 @@ TEST_CASE("cuda allocator: concurrent allocations from several threads", "[cuda]
 }
 
 TEST_CASE("cuda tensor: the allocator's peak is the most held at once since its reset", "[cuda][tensor]") {
+  cuda::empty_cache();  // no cached block larger than asked for may serve a request
   cuda::reset_peak_in_use();
   const std::size_t base = cuda::allocator_stats().in_use_bytes;
   CHECK(cuda::allocator_stats().peak_in_use_bytes == base);

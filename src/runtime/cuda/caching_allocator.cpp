@@ -1,7 +1,9 @@
 #include "runtime/cuda/caching_allocator.h"
 
 #include <algorithm>
+#include <bit>
 #include <mutex>
+#include <unordered_map>
 
 #include "runtime/cuda/cuda_api.h"
 #include "runtime/cuda/memory.h"
@@ -16,10 +18,12 @@ namespace {
 
 constexpr std::size_t kSmallUnit = 512;
 constexpr std::size_t kLargeUnit = 1 << 20;
+constexpr int kClassesPerPowerOfTwo = 8;
 
 struct Cache {
   std::mutex mutex;
   FreeLists free_blocks;
+  std::unordered_map<void*, std::size_t> block_sizes;  // of the blocks handed out
   AllocatorStats stats;  // its cached_bytes is free_blocks.bytes(), filled in when read
 };
 
@@ -28,7 +32,13 @@ Cache& cache() {
   return *instance;
 }
 
-std::size_t rounded(std::size_t bytes) { return round_up(bytes, bytes >= kLargeUnit ? kLargeUnit : kSmallUnit); }
+// The size class of a request: 512-byte steps below 1 MiB; above, steps of an eighth of the power
+// of two below it, and at least 1 MiB.
+std::size_t size_class(std::size_t bytes) {
+  if (bytes < kLargeUnit) return round_up(bytes, kSmallUnit);
+  const std::size_t step = std::max(kLargeUnit, std::bit_floor(bytes) / kClassesPerPowerOfTwo);
+  return round_up(bytes, step);
+}
 
 // Frees every cached block; the caller holds the mutex.
 void release_cached_blocks(Cache& c) {
@@ -46,8 +56,11 @@ void* handed_out(void* block, [[maybe_unused]] std::size_t bytes, [[maybe_unused
   return block;
 }
 
-void* allocate_block(Cache& c, std::size_t size) {
-  if (void* block = c.free_blocks.take(size)) return block;
+// A block for `size` (a size class) and its actual size: a cached one of that class, else the
+// smallest cached one up to twice as large, else a new one.
+std::pair<void*, std::size_t> allocate_block(Cache& c, std::size_t size) {
+  if (void* block = c.free_blocks.take(size)) return {block, size};
+  if (const auto fitting = c.free_blocks.take_fitting(size, 2 * size); fitting.first != nullptr) return fitting;
   void* block = nullptr;
   if (cudaMalloc(&block, size) != cudaSuccess) {
     (void)cudaGetLastError();  // clear the sticky out-of-memory error before retrying
@@ -55,28 +68,30 @@ void* allocate_block(Cache& c, std::size_t size) {
     block = device_alloc(size);  // throws the out-of-memory sentence
   }
   ++c.stats.device_allocations;
-  return block;
+  return {block, size};
 }
 
 }  // namespace
 
 void* cached_allocate(std::size_t bytes) {
-  const std::size_t size = rounded(bytes);
   Cache& c = cache();
-  void* block = nullptr;
+  std::pair<void*, std::size_t> block;
   {
     std::lock_guard<std::mutex> lock(c.mutex);
-    block = allocate_block(c, size);
-    c.stats.in_use_bytes += size;
+    block = allocate_block(c, size_class(bytes));
+    c.block_sizes[block.first] = block.second;
+    c.stats.in_use_bytes += block.second;
     c.stats.peak_in_use_bytes = std::max(c.stats.peak_in_use_bytes, c.stats.in_use_bytes);
   }
-  return handed_out(block, bytes, size);
+  return handed_out(block.first, bytes, block.second);
 }
 
-void cached_release(void* data, std::size_t bytes) {
-  const std::size_t size = rounded(bytes);
+void cached_release(void* data) {
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mutex);
+  const auto it = c.block_sizes.find(data);  // always there: only tensors and scratch release
+  const std::size_t size = it->second;
+  c.block_sizes.erase(it);
 #if VIT_CUDA_SIM
   simt::device_block_taken_back(data, size);
 #endif

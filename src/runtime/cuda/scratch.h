@@ -12,16 +12,15 @@ template <typename T>
 class Scratch {
  public:
   explicit Scratch(std::size_t count)
-      : bytes_(count * sizeof(T)), data_(static_cast<T*>(count == 0 ? nullptr : cached_allocate(bytes_))) {}
+      : data_(static_cast<T*>(count == 0 ? nullptr : cached_allocate(count * sizeof(T)))) {}
   ~Scratch() {
-    if (data_ != nullptr) cached_release(data_, bytes_);
+    if (data_ != nullptr) cached_release(data_);
   }
   Scratch(const Scratch&) = delete;
   Scratch& operator=(const Scratch&) = delete;
   T* get() const { return data_; }
 
  private:
-  std::size_t bytes_;
   T* data_;
 };
 
