@@ -44,7 +44,7 @@ void BM_adamw(benchmark::State& state) {
     list.push_back({p.param[t].get(), p.grad[t].get(), p.m[t].get(), p.v[t].get(), static_cast<std::int64_t>(p.param[t].size())});
   }
   const vit::AdamWStep step{1e-3f, 0.9f, 0.999f, 1e-8f, 0.05f, 0.1f, 0.001f};
-  bench::run_timed(state, {28.0 * p.total}, [&] { adamw_update(list, step, nullptr, nullptr); });
+  bench::run_timed(state, {28.0 * p.total}, [&] { adamw_update(list, step, nullptr, nullptr, nullptr); });
 }
 
 void BM_sgd_momentum(benchmark::State& state) {
@@ -54,7 +54,7 @@ void BM_sgd_momentum(benchmark::State& state) {
     list.push_back({p.param[t].get(), p.grad[t].get(), p.m[t].get(), static_cast<std::int64_t>(p.param[t].size())});
   }
   const vit::SgdStep step{0.1f, 0.9f, 1e-4f, false};
-  bench::run_timed(state, {20.0 * p.total}, [&] { sgd_update(list, step, nullptr, nullptr); });
+  bench::run_timed(state, {20.0 * p.total}, [&] { sgd_update(list, step, nullptr, nullptr, nullptr); });
 }
 
 }  // namespace

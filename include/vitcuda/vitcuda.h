@@ -9,5 +9,6 @@
 #include "vitcuda/ops.h"
 #include "vitcuda/optim/optimizer.h"
 #include "vitcuda/runtime/batch_upload.h"
+#include "vitcuda/runtime/cuda_graph.h"
 #include "vitcuda/runtime/rng.h"
 #include "vitcuda/runtime/tensor.h"

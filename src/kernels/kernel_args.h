@@ -30,4 +30,11 @@ struct SgdStep {
   bool nesterov;
 };
 
+// The numbers of an update that change from step to step, read by the CUDA update kernels from
+// device memory (when given) instead of the step's own, so that a captured CUDA graph replays
+// every step with its own learning rate and bias corrections.
+struct StepScalars {
+  float lr, bias_correction1, bias_correction2;  // SGD reads lr only
+};
+
 }  // namespace vit

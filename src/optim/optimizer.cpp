@@ -97,23 +97,52 @@ Tensor Optimizer::clip_gradients() const {
 }
 
 void Optimizer::step() {
+  begin_step();
+  run_step();
+}
+
+void Optimizer::begin_step() {
   ++step_count_;
-  const Tensor grad_scale = clip_grad_norm_ > 0.0f ? clip_gradients() : Tensor();
+  Device cuda_device = Device::cpu();
   for (const ParamGroup& group : groups_) {
-    std::vector<ParamState> cpu_params, cuda_params;
     for (const NamedTensor& p : group.params) {
-      const Tensor grad = p.tensor.grad();
-      if (!grad.defined() || !p.tensor.requires_grad()) continue;
+      if (p.tensor.device().is_cuda()) cuda_device = p.tensor.device();
+      if (!p.tensor.grad().defined() || !p.tensor.requires_grad()) continue;  // before a captured backward
       std::vector<Tensor>& slots = slots_[p.name];
       if (slots.empty()) {
         for (std::size_t i = 0; i < slot_names_.size(); ++i) {
           slots.push_back(Tensor::zeros(p.tensor.shape(), DType::f32, p.tensor.device()));
         }
       }
-      (p.tensor.device().is_cuda() ? cuda_params : cpu_params).push_back({p.tensor, grad, &slots});
     }
-    if (!cpu_params.empty()) update(cpu_params, lr_ * group.lr_scale, group.weight_decay, Tensor());
-    if (!cuda_params.empty()) update(cuda_params, lr_ * group.lr_scale, group.weight_decay, grad_scale);
+  }
+  if (cuda_device.is_cpu()) return;
+  const std::array<float, 2> corrections = bias_corrections();
+  std::vector<float> numbers;
+  for (const ParamGroup& group : groups_)
+    numbers.insert(numbers.end(), {lr_ * group.lr_scale, corrections[0], corrections[1]});
+  if (!step_numbers_.defined())
+    step_numbers_ = Tensor::empty({static_cast<std::int64_t>(numbers.size())}, DType::f32, cuda_device);
+  cuda_updates::store_numbers(step_numbers_, numbers);
+}
+
+void Optimizer::run_step() {
+  const Tensor grad_scale = clip_grad_norm_ > 0.0f ? clip_gradients() : Tensor();
+  for (std::size_t g = 0; g < groups_.size(); ++g) {
+    const ParamGroup& group = groups_[g];
+    std::vector<ParamState> cpu_params, cuda_params;
+    for (const NamedTensor& p : group.params) {
+      const Tensor grad = p.tensor.grad();
+      if (!grad.defined() || !p.tensor.requires_grad()) continue;
+      auto slots = slots_.find(p.name);
+      VIT_CHECK(slots != slots_.end(), "run_step: parameter '", p.name,
+                "' has no optimizer state yet: run one step() before capturing run_step() in a graph.");
+      (p.tensor.device().is_cuda() ? cuda_params : cpu_params).push_back({p.tensor, grad, &slots->second});
+    }
+    const float lr = lr_ * group.lr_scale;
+    if (!cpu_params.empty()) update(cpu_params, lr, group.weight_decay, Tensor(), nullptr);
+    if (!cuda_params.empty())
+      update(cuda_params, lr, group.weight_decay, grad_scale, step_numbers_.data<float>() + 3 * g);
   }
 }
 
@@ -161,18 +190,29 @@ AdamW::AdamW(std::vector<ParamGroup> groups, const AdamWOptions& options)
 AdamW::AdamW(const std::vector<NamedTensor>& params, const AdamWOptions& options)
     : AdamW(make_param_groups(params), options) {}
 
-void AdamW::update(const std::vector<ParamState>& params, float lr, bool decay, const Tensor& grad_scale) {
+std::array<float, 2> AdamW::bias_corrections() const {
   const auto t = static_cast<float>(step_count());
-  const AdamWStep step{lr, options_.beta1, options_.beta2, options_.eps,
-                            decay ? options_.weight_decay : 0.0f,
-                            1.0f - std::pow(options_.beta1, t), 1.0f - std::pow(options_.beta2, t)};
+  return {1.0f - std::pow(options_.beta1, t), 1.0f - std::pow(options_.beta2, t)};
+}
+
+void AdamW::update(const std::vector<ParamState>& params, float lr, bool decay, const Tensor& grad_scale,
+                   const float* device_numbers) {
+  const std::array<float, 2> corrections = bias_corrections();
+  const AdamWStep step{lr,
+                       options_.beta1,
+                       options_.beta2,
+                       options_.eps,
+                       decay ? options_.weight_decay : 0.0f,
+                       corrections[0],
+                       corrections[1]};
   if (params.front().param.device().is_cuda()) {
     std::vector<cuda_updates::DeviceParam> device_params;
     for (const ParamState& p : params) {
       device_params.push_back({p.param.data<float>(), p.grad.data<float>(), (*p.slots)[0].data<float>(),
                                (*p.slots)[1].data<float>(), p.param.numel()});
     }
-    cuda_updates::adamw_update(device_params, step, grad_scale.defined() ? grad_scale.data<float>() : nullptr);
+    cuda_updates::adamw_update(device_params, step, grad_scale.defined() ? grad_scale.data<float>() : nullptr,
+                               device_numbers);
     return;
   }
   for (const ParamState& p : params) {
@@ -193,7 +233,8 @@ SGD::SGD(std::vector<ParamGroup> groups, const SGDOptions& options)
 SGD::SGD(const std::vector<NamedTensor>& params, const SGDOptions& options)
     : SGD(make_param_groups(params), options) {}
 
-void SGD::update(const std::vector<ParamState>& params, float lr, bool decay, const Tensor& grad_scale) {
+void SGD::update(const std::vector<ParamState>& params, float lr, bool decay, const Tensor& grad_scale,
+                 const float* device_numbers) {
   const SgdStep step{lr, options_.momentum, decay ? options_.weight_decay : 0.0f, options_.nesterov};
   const auto momentum_buffer = [](const ParamState& p) {
     return p.slots->empty() ? nullptr : (*p.slots)[0].data<float>();
@@ -204,7 +245,8 @@ void SGD::update(const std::vector<ParamState>& params, float lr, bool decay, co
       device_params.push_back({p.param.data<float>(), p.grad.data<float>(), momentum_buffer(p), nullptr,
                                p.param.numel()});
     }
-    cuda_updates::sgd_update(device_params, step, grad_scale.defined() ? grad_scale.data<float>() : nullptr);
+    cuda_updates::sgd_update(device_params, step, grad_scale.defined() ? grad_scale.data<float>() : nullptr,
+                             device_numbers);
     return;
   }
   for (const ParamState& p : params) {

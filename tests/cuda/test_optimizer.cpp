@@ -52,7 +52,7 @@ std::vector<DeviceTensor> upload(const std::vector<HostTensor>& tensors) {
 
 }  // namespace
 
-TEST_CASE("cuda optimizer: multi-tensor AdamW with a gradient scale", "[cuda][optimizer]") {
+TEST_CASE("cuda optimizer: multi-tensor AdamW with a gradient scale and device step scalars", "[cuda][optimizer]") {
   const auto sizes = tensor_sizes();
   auto host = random_tensors(sizes, 40);
   auto device = upload(host);
@@ -63,7 +63,15 @@ TEST_CASE("cuda optimizer: multi-tensor AdamW with a gradient scale", "[cuda][op
   for (int step = 1; step <= 3; ++step) {
     const vit::AdamWStep s{1e-3f, 0.9f, 0.999f, 1e-8f, 0.05f, 1.0f - std::pow(0.9f, float(step)),
                                 1.0f - std::pow(0.999f, float(step))};
-    vit::cuda::adamw_update(list, s, grad_scale.get(), nullptr);
+    // Step 2 takes its learning rate and bias corrections from device memory (a graph's way).
+    DeviceBuffer<float> step_scalars(std::vector<float>{s.lr, s.bias_correction1, s.bias_correction2});
+    vit::AdamWStep given = s;
+    const vit::StepScalars* scalars = nullptr;
+    if (step == 2) {
+      given.lr = given.bias_correction1 = given.bias_correction2 = NAN;
+      scalars = reinterpret_cast<const vit::StepScalars*>(step_scalars.get());
+    }
+    vit::cuda::adamw_update(list, given, grad_scale.get(), scalars, nullptr);
     for (auto& t : host) {
       std::vector<float> g = t.grad;
       vit::cpu::scale_in_place(g.data(), static_cast<std::int64_t>(g.size()), scale);
@@ -87,8 +95,13 @@ TEST_CASE("cuda optimizer: multi-tensor SGD with momentum and nesterov", "[cuda]
     std::vector<vit::cuda::SgdTensor> list;
     for (auto& t : device) list.push_back({t.param.get(), t.grad.get(), t.state1.get(), static_cast<std::int64_t>(t.param.size())});
     const vit::SgdStep s{0.1f, 0.9f, 1e-4f, nesterov};
+    const DeviceBuffer<float> step_scalars(std::vector<float>{s.lr, 1.0f, 1.0f});
     for (int step = 0; step < 3; ++step) {
-      vit::cuda::sgd_update(list, s, nullptr, nullptr);
+      vit::SgdStep given = s;
+      if (step == 1) given.lr = NAN;  // read from device memory instead
+      vit::cuda::sgd_update(list, given, nullptr,
+                            step == 1 ? reinterpret_cast<const vit::StepScalars*>(step_scalars.get()) : nullptr,
+                            nullptr);
       for (auto& t : host) {
         vit::cpu::sgd_update(t.param.data(), t.grad.data(), t.state1.data(), static_cast<std::int64_t>(t.grad.size()), s);
       }

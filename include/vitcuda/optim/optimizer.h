@@ -3,6 +3,7 @@
 // Parameters come in groups: each group has its own weight decay switch and learning-rate scale
 // (differential learning rates). A parameter without a gradient (frozen: requires_grad off) is
 // neither updated nor decayed.
+#include <array>
 #include <functional>
 #include <map>
 #include <string>
@@ -40,7 +41,15 @@ class Optimizer {
   Optimizer& operator=(const Optimizer&) = delete;
 
   void zero_grad();
-  void step();  // one update of every parameter that has a gradient
+  void step();  // one update of every parameter that has a gradient: begin_step(), then run_step()
+
+  // step() in two halves, for a step captured in a CUDA graph. begin_step() is the host's part:
+  // it counts the step, makes missing optimizer state, and on cuda writes this step's learning
+  // rates and bias corrections to device memory. run_step() queues the updates (and clipping),
+  // which on cuda read those numbers there, so a captured run_step replays correctly after a
+  // begin_step each step.
+  void begin_step();
+  void run_step();
 
   // Clips the gradients inside every step() to a global L2 norm of at most max_norm, as
   // clip_grad_norm before step() would (0: off). On cuda the norm and the factor stay on the
@@ -68,8 +77,13 @@ class Optimizer {
     std::vector<Tensor>* slots;
   };
   // Updates the parameters of one group that live on one device (cuda: one multi-tensor launch),
-  // with every gradient first multiplied by grad_scale (a cuda f32 scalar), when it is defined.
-  virtual void update(const std::vector<ParamState>& params, float lr, bool decay, const Tensor& grad_scale) = 0;
+  // with every gradient first multiplied by grad_scale (a cuda f32 scalar), when it is defined. On
+  // cuda the kernels read lr and the bias corrections from `device_numbers` (device memory:
+  // {lr, bias_correction1, bias_correction2}), written by begin_step.
+  virtual void update(const std::vector<ParamState>& params, float lr, bool decay, const Tensor& grad_scale,
+                      const float* device_numbers) = 0;
+  // This step's bias corrections 1 - beta1^t and 1 - beta2^t (1 and 1 where there are none).
+  virtual std::array<float, 2> bias_corrections() const { return {1.0f, 1.0f}; }
 
  private:
   std::vector<ParamGroup> groups_;
@@ -78,6 +92,7 @@ class Optimizer {
   std::map<std::string, std::vector<Tensor>> slots_;  // by parameter name, created on first update
   std::int64_t step_count_ = 0;
   float clip_grad_norm_ = 0.0f;
+  Tensor step_numbers_;  // cuda: f32 [groups x 3], each group's {lr, bias corrections} this step
 
   Tensor clip_gradients() const;  // scales cpu gradients in place; returns the factor for cuda ones
 };
@@ -96,7 +111,9 @@ class AdamW : public Optimizer {
   AdamW(const std::vector<NamedTensor>& params, const AdamWOptions& options);  // timm groups
 
  private:
-  void update(const std::vector<ParamState>& params, float lr, bool decay, const Tensor& grad_scale) override;
+  void update(const std::vector<ParamState>& params, float lr, bool decay, const Tensor& grad_scale,
+              const float* device_numbers) override;
+  std::array<float, 2> bias_corrections() const override;
   AdamWOptions options_;
 };
 
@@ -113,7 +130,8 @@ class SGD : public Optimizer {
   SGD(const std::vector<NamedTensor>& params, const SGDOptions& options);  // timm groups
 
  private:
-  void update(const std::vector<ParamState>& params, float lr, bool decay, const Tensor& grad_scale) override;
+  void update(const std::vector<ParamState>& params, float lr, bool decay, const Tensor& grad_scale,
+              const float* device_numbers) override;
   SGDOptions options_;
 };
 

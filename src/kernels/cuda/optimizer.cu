@@ -20,13 +20,19 @@ __device__ __forceinline__ float scale_of(const float* grad_scale) { return grad
 // kernel gives the bits of a gradient scaled in place before it.
 __device__ __forceinline__ float scaled(float grad, float scale) { return __fmul_rn(grad, scale); }
 
-__global__ void adamw_kernel(TensorBatch<4> batch, AdamWStep s, const float* __restrict__ grad_scale) {
+__global__ void adamw_kernel(TensorBatch<4> batch, AdamWStep s, const float* __restrict__ grad_scale,
+                             const StepScalars* __restrict__ scalars) {
   const ChunkRange chunk = my_chunk(batch);
   float* __restrict__ param = static_cast<float*>(batch.pointer[0][chunk.tensor]);
   const float* __restrict__ grad = static_cast<const float*>(batch.pointer[1][chunk.tensor]);
   float* __restrict__ exp_avg = static_cast<float*>(batch.pointer[2][chunk.tensor]);
   float* __restrict__ exp_avg_sq = static_cast<float*>(batch.pointer[3][chunk.tensor]);
   const float scale = scale_of(grad_scale);
+  if (scalars != nullptr) {
+    s.lr = scalars->lr;
+    s.bias_correction1 = scalars->bias_correction1;
+    s.bias_correction2 = scalars->bias_correction2;
+  }
   const float step_size = s.lr / s.bias_correction1, sqrt_bc2 = sqrtf(s.bias_correction2);
   const float decay = 1.0f - s.lr * s.weight_decay;
   for (std::int64_t i = chunk.begin + threadIdx.x; i < chunk.end; i += blockDim.x) {
@@ -37,12 +43,14 @@ __global__ void adamw_kernel(TensorBatch<4> batch, AdamWStep s, const float* __r
   }
 }
 
-__global__ void sgd_kernel(TensorBatch<3> batch, SgdStep s, const float* __restrict__ grad_scale) {
+__global__ void sgd_kernel(TensorBatch<3> batch, SgdStep s, const float* __restrict__ grad_scale,
+                           const StepScalars* __restrict__ scalars) {
   const ChunkRange chunk = my_chunk(batch);
   float* __restrict__ param = static_cast<float*>(batch.pointer[0][chunk.tensor]);
   const float* __restrict__ grad = static_cast<const float*>(batch.pointer[1][chunk.tensor]);
   float* __restrict__ buffer = static_cast<float*>(batch.pointer[2][chunk.tensor]);
   const float scale = scale_of(grad_scale);
+  if (scalars != nullptr) s.lr = scalars->lr;
   for (std::int64_t i = chunk.begin + threadIdx.x; i < chunk.end; i += blockDim.x) {
     float g = scaled(grad[i], scale) + s.weight_decay * param[i];
     if (buffer != nullptr) {
@@ -83,7 +91,7 @@ __global__ void finish_norm_kernel(const float* __restrict__ partials, std::int6
 }  // namespace
 
 void adamw_update(const std::vector<AdamWTensor>& tensors, const AdamWStep& step, const float* grad_scale,
-                  cudaStream_t stream) {
+                  const StepScalars* scalars, cudaStream_t stream) {
   for_each_batch<4>(
       tensors,
       [](const AdamWTensor& t) {
@@ -91,18 +99,20 @@ void adamw_update(const std::vector<AdamWTensor>& tensors, const AdamWStep& step
       },
       [](const AdamWTensor& t) { return t.size; },
       [&](const TensorBatch<4>& batch, unsigned blocks) {
-        launch(adamw_kernel, blocks, kMultiTensorBlock, 0, stream, batch, step, grad_scale);
+        launch(adamw_kernel, blocks, kMultiTensorBlock, 0, stream, batch, step, grad_scale, scalars);
       });
 }
 
 void sgd_update(const std::vector<SgdTensor>& tensors, const SgdStep& step, const float* grad_scale,
-                cudaStream_t stream) {
+                const StepScalars* scalars, cudaStream_t stream) {
   for_each_batch<3>(
       tensors,
-      [](const SgdTensor& t) { return std::array<void*, 3>{t.param, const_cast<float*>(t.grad), t.momentum_buffer}; },
+      [](const SgdTensor& t) {
+        return std::array<void*, 3>{t.param, const_cast<float*>(t.grad), t.momentum_buffer};
+      },
       [](const SgdTensor& t) { return t.size; },
       [&](const TensorBatch<3>& batch, unsigned blocks) {
-        launch(sgd_kernel, blocks, kMultiTensorBlock, 0, stream, batch, step, grad_scale);
+        launch(sgd_kernel, blocks, kMultiTensorBlock, 0, stream, batch, step, grad_scale, scalars);
       });
 }
 

@@ -27,11 +27,12 @@ struct SgdTensor {
 };
 
 // The CPU formulas (cpu::adamw_update / cpu::sgd_update) with every gradient first multiplied by
-// *grad_scale (a device scalar, e.g. from grad_norm; null: 1).
+// *grad_scale (a device scalar, e.g. from grad_norm; null: 1), and the learning rate and bias
+// corrections from *scalars (device memory; null: the step's own).
 void adamw_update(const std::vector<AdamWTensor>& tensors, const AdamWStep& step, const float* grad_scale,
-                  cudaStream_t stream);
+                  const StepScalars* scalars, cudaStream_t stream);
 void sgd_update(const std::vector<SgdTensor>& tensors, const SgdStep& step, const float* grad_scale,
-                cudaStream_t stream);
+                const StepScalars* scalars, cudaStream_t stream);
 
 struct GradTensor {
   const float* grad;

@@ -3,21 +3,37 @@
 #include "kernels/cuda/optimizer.h"
 #include "kernels/cuda/reduce.h"
 #include "runtime/cuda/compute_stream.h"
+#include "runtime/cuda/device_tensor.h"
 
 namespace vit::optim::cuda_updates {
 
 using cuda::compute_stream;
 
-void adamw_update(const std::vector<DeviceParam>& params, const AdamWStep& step, const float* grad_scale) {
+namespace {
+
+static_assert(sizeof(StepScalars) == 3 * sizeof(float), "a group's numbers are three floats");
+const StepScalars* as_scalars(const float* numbers) { return reinterpret_cast<const StepScalars*>(numbers); }
+
+}  // namespace
+
+void adamw_update(const std::vector<DeviceParam>& params, const AdamWStep& step, const float* grad_scale,
+                  const float* numbers) {
   std::vector<cuda::AdamWTensor> tensors;
   for (const DeviceParam& p : params) tensors.push_back({p.param, p.grad, p.slot0, p.slot1, p.size});
-  cuda::adamw_update(tensors, step, grad_scale, compute_stream());
+  cuda::adamw_update(tensors, step, grad_scale, as_scalars(numbers), compute_stream());
 }
 
-void sgd_update(const std::vector<DeviceParam>& params, const SgdStep& step, const float* grad_scale) {
+void sgd_update(const std::vector<DeviceParam>& params, const SgdStep& step, const float* grad_scale,
+                const float* numbers) {
   std::vector<cuda::SgdTensor> tensors;
   for (const DeviceParam& p : params) tensors.push_back({p.param, p.grad, p.slot0, p.size});
-  cuda::sgd_update(tensors, step, grad_scale, compute_stream());
+  cuda::sgd_update(tensors, step, grad_scale, as_scalars(numbers), compute_stream());
+}
+
+void store_numbers(const Tensor& destination, const std::vector<float>& numbers) {
+  VIT_CHECK(destination.numel() == static_cast<std::int64_t>(numbers.size()), "store_numbers: ", numbers.size(),
+            " numbers for ", destination.numel(), " elements.");
+  cuda::store_floats(destination.data<float>(), numbers.data(), static_cast<int>(numbers.size()));
 }
 
 namespace {

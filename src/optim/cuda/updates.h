@@ -21,9 +21,14 @@ struct DeviceParam {
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-parameter"
-// grad_scale: a device scalar every gradient is multiplied by first (null: 1).
-VIT_CUDA_FN(void adamw_update(const std::vector<DeviceParam>& params, const AdamWStep& step, const float* grad_scale))
-VIT_CUDA_FN(void sgd_update(const std::vector<DeviceParam>& params, const SgdStep& step, const float* grad_scale))
+// grad_scale: a device scalar every gradient is multiplied by first (null: 1); numbers: the step's
+// {lr, bias_correction1, bias_correction2} in device memory, read instead of the step's own.
+VIT_CUDA_FN(void adamw_update(const std::vector<DeviceParam>& params, const AdamWStep& step, const float* grad_scale,
+                              const float* numbers))
+VIT_CUDA_FN(void sgd_update(const std::vector<DeviceParam>& params, const SgdStep& step, const float* grad_scale,
+                            const float* numbers))
+// destination (f32 on cuda) = numbers, written by a kernel: nothing waits.
+VIT_CUDA_FN(void store_numbers(const Tensor& destination, const std::vector<float>& numbers))
 // Scales the gradients in place to a global norm of at most max_norm; returns the norm before
 // (read back: waits for the device).
 VIT_CUDA_FN(float clip_grad_norm(const std::vector<Tensor>& grads, float max_norm))

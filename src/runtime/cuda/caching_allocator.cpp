@@ -4,6 +4,7 @@
 #include <bit>
 #include <mutex>
 #include <unordered_map>
+#include <utility>
 
 #include "runtime/cuda/cuda_api.h"
 #include "runtime/cuda/memory.h"
@@ -20,12 +21,19 @@ constexpr std::size_t kSmallUnit = 512;
 constexpr std::size_t kLargeUnit = 1 << 20;
 constexpr int kClassesPerPowerOfTwo = 8;
 
+struct Block {
+  std::size_t size;
+  GraphPool* pool;  // the graph it is reserved for, or null
+};
+
 struct Cache {
   std::mutex mutex;
   FreeLists free_blocks;
-  std::unordered_map<void*, std::size_t> block_sizes;  // of the blocks handed out
+  std::unordered_map<void*, Block> handed_out;
   AllocatorStats stats;  // its cached_bytes is free_blocks.bytes(), filled in when read
 };
+
+thread_local GraphPool* t_capture_pool = nullptr;  // this thread is capturing a graph
 
 Cache& cache() {
   static Cache* instance = new Cache;  // never destroyed: tensors may outlive static destructors
@@ -71,15 +79,40 @@ std::pair<void*, std::size_t> allocate_block(Cache& c, std::size_t size) {
   return {block, size};
 }
 
+// A graph's block stays addressable while it is free: the graph's replays still use it. In the
+// interpreter build that means refilling it with NaN and lifting the sanitizer's poison.
+void reserve_for_graph([[maybe_unused]] void* block, [[maybe_unused]] std::size_t size) {
+#if VIT_CUDA_SIM
+  simt::device_block_handed_out(block, size, size);
+#endif
+}
+
 }  // namespace
+
+struct GraphPool {
+  FreeLists free_blocks;
+  std::unordered_map<void*, std::size_t> blocks;  // every block it holds, handed out or free
+};
 
 void* cached_allocate(std::size_t bytes) {
   Cache& c = cache();
-  std::pair<void*, std::size_t> block;
+  GraphPool* pool = t_capture_pool;
+  const std::size_t size = size_class(bytes);
+  std::pair<void*, std::size_t> block{nullptr, 0};
   {
     std::lock_guard<std::mutex> lock(c.mutex);
-    block = allocate_block(c, size_class(bytes));
-    c.block_sizes[block.first] = block.second;
+    if (pool != nullptr) {  // the graph's own free blocks first
+      if (void* exact = pool->free_blocks.take(size)) {
+        block = {exact, size};
+      } else {
+        block = pool->free_blocks.take_fitting(size, 2 * size);
+      }
+    }
+    if (block.first == nullptr) {
+      block = allocate_block(c, size);
+      if (pool != nullptr) pool->blocks[block.first] = block.second;
+    }
+    c.handed_out[block.first] = {block.second, pool};
     c.stats.in_use_bytes += block.second;
     c.stats.peak_in_use_bytes = std::max(c.stats.peak_in_use_bytes, c.stats.in_use_bytes);
   }
@@ -89,14 +122,49 @@ void* cached_allocate(std::size_t bytes) {
 void cached_release(void* data) {
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mutex);
-  const auto it = c.block_sizes.find(data);  // always there: only tensors and scratch release
-  const std::size_t size = it->second;
-  c.block_sizes.erase(it);
+  const auto it = c.handed_out.find(data);  // always there: only tensors and scratch release
+  const Block block = it->second;
+  c.handed_out.erase(it);
+  c.stats.in_use_bytes -= block.size;
+  if (block.pool != nullptr) {
+    reserve_for_graph(data, block.size);
+    block.pool->free_blocks.put(data, block.size);
+    return;
+  }
 #if VIT_CUDA_SIM
-  simt::device_block_taken_back(data, size);
+  simt::device_block_taken_back(data, block.size);
 #endif
-  c.free_blocks.put(data, size);
-  c.stats.in_use_bytes -= size;
+  c.free_blocks.put(data, block.size);
+}
+
+GraphPool* begin_graph_pool() {
+  t_capture_pool = new GraphPool;
+  return t_capture_pool;
+}
+
+void end_graph_pool() {
+  GraphPool* pool = std::exchange(t_capture_pool, nullptr);
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  // A block handed out twice during the capture, the second time for fewer bytes, is used for the
+  // first size too when the graph replays.
+  for (const auto& [block, size] : pool->blocks) reserve_for_graph(block, size);
+}
+
+void release_graph_pool(GraphPool* pool) {
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  pool->free_blocks.clear([&](void* block) {
+    const std::size_t size = pool->blocks.at(block);
+#if VIT_CUDA_SIM
+    simt::device_block_taken_back(block, size);
+#endif
+    c.free_blocks.put(block, size);
+  });
+  for (auto& [block, info] : c.handed_out) {
+    if (info.pool == pool) info.pool = nullptr;  // back to the shared cache when released
+  }
+  delete pool;
 }
 
 void empty_cache() {

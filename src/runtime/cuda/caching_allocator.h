@@ -22,6 +22,12 @@ struct AllocatorStats {
   std::size_t peak_in_use_bytes = 0;   // the most in_use_bytes since the last reset_peak_in_use()
 };
 
+// A CUDA graph's memory (runtime/cuda/graph.h). While a thread captures a graph, its allocations
+// come from the graph's pool (its free blocks first, then the shared cache's, then cudaMalloc),
+// and each block the pool takes stays reserved for the graph, handed out or free, until
+// release_graph_pool: every replay writes those blocks again, whatever the host freed since.
+struct GraphPool;
+
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 VIT_CUDA_FN(void* cached_allocate(std::size_t bytes))  // retries once after empty_cache() when out of memory
@@ -29,6 +35,9 @@ VIT_CUDA_FN(void cached_release(void* data))           // a pointer cached_alloc
 VIT_CUDA_FN(void empty_cache())  // gives every cached block back to the device
 VIT_CUDA_FN(AllocatorStats allocator_stats())
 VIT_CUDA_FN(void reset_peak_in_use())  // the peak starts again from what is in use now
+VIT_CUDA_FN(GraphPool* begin_graph_pool())             // this thread allocates from a new graph pool...
+VIT_CUDA_FN(void end_graph_pool())                     // ...and from the shared cache again
+VIT_CUDA_FN(void release_graph_pool(GraphPool* pool))  // its blocks go back to the shared cache
 #pragma GCC diagnostic pop
 
 }  // namespace vit::cuda

@@ -12,9 +12,11 @@
 #include "runtime/cuda/cuda_api.h"
 
 #if VIT_CUDA_SIM
+#include <memory>
 #include <tuple>
 #include <type_traits>
 
+#include "runtime/simt/capture.h"
 #include "runtime/simt/scheduler.h"
 #include "runtime/simt/simt.h"
 #else
@@ -40,8 +42,15 @@ void launch(void (*kernel)(Params...), dim3 grid, dim3 block, std::size_t smem_b
             Args&&... args) {
   static_assert(sizeof...(Params) == sizeof...(Args), "launch: wrong number of kernel arguments");
 #if VIT_CUDA_SIM
-  std::tuple<std::decay_t<Params>...> params(std::forward<Args>(args)...);
-  simt::launch(grid, block, smem_bytes, [&] { std::apply(kernel, params); }, stream.file, stream.line);
+  // The arguments are kept with the launch: a stream being captured replays it later.
+  auto params = std::make_shared<const std::tuple<std::decay_t<Params>...>>(std::forward<Args>(args)...);
+  simt::enqueue(
+      stream.stream,
+      [kernel, grid, block, smem_bytes, params, file = stream.file, line = stream.line] {
+        simt::launch(
+            grid, block, smem_bytes, [&] { std::apply(kernel, *params); }, file, line);
+      },
+      "a kernel launch", stream.file, stream.line);
 #else
   if (smem_bytes > kDefaultSmemLimit) {
     const cudaError_t status = cudaFuncSetAttribute(reinterpret_cast<const void*>(kernel),

@@ -3,6 +3,8 @@
 // element, no host copy.
 #include "runtime/cuda/tensor_kernels.h"
 
+#include <algorithm>
+
 #include "runtime/cuda/element_map.cuh"
 
 namespace vit::cuda {
@@ -36,6 +38,29 @@ void fill(void* out, int element_bytes, std::uint32_t bits, std::int64_t n, cuda
       return;
   }
   VIT_FAIL("fill: elements of ", element_bytes, " bytes are not supported.");
+}
+
+namespace {
+
+constexpr int kStoredPerLaunch = 16;
+
+struct Floats {
+  float value[kStoredPerLaunch];
+};
+
+__global__ void store_kernel(float* __restrict__ out, Floats values, int n) {
+  if (static_cast<int>(threadIdx.x) < n) out[threadIdx.x] = values.value[threadIdx.x];
+}
+
+}  // namespace
+
+void store(float* out, const float* values, int n, cudaStream_t stream) {
+  for (int begin = 0; begin < n; begin += kStoredPerLaunch) {
+    Floats chunk{};
+    const int count = std::min(kStoredPerLaunch, n - begin);
+    std::copy(values + begin, values + begin + count, chunk.value);
+    launch(store_kernel, 1, kStoredPerLaunch, 0, stream, out + begin, chunk, count);
+  }
 }
 
 void cast(const float* x, bfloat16* y, std::int64_t n, cudaStream_t stream) {
