@@ -104,6 +104,27 @@ TEST_CASE("train config: --amp auto is bf16 autocast on cuda and f32 on cpu", "[
   CHECK_THROWS_WITH(c.validate(), Catch::Contains("--amp must be auto, bf16 or off, got 'fp16'"));
 }
 
+TEST_CASE("train run: --cuda-graph is used where it can be, and on is refused where it cannot", "[train]") {
+  train::TrainConfig c;
+  c.data = "unused";
+  CHECK(c.cuda_graph == "auto");
+  CHECK_FALSE(c.use_cuda_graph());  // cpu
+  c.device = "cuda";
+  CHECK(c.use_cuda_graph());
+  c.drop_path = 0.1f;
+  CHECK_FALSE(c.use_cuda_graph());  // drop-path masks come from host seeds
+  c.cuda_graph = "on";
+  CHECK_THROWS_WITH(c.validate(), Catch::Contains("--cuda-graph on needs --device cuda, --grad-accum 1, --drop 0"));
+  c.drop_path = 0.0f;
+  c.grad_accum = 2;
+  CHECK_THROWS_WITH(c.validate(), Catch::Contains("--cuda-graph on needs"));
+  c.grad_accum = 1;
+  c.cuda_graph = "sometimes";
+  CHECK_THROWS_WITH(c.validate(), Catch::Contains("--cuda-graph must be auto, on or off, got 'sometimes'"));
+  c.cuda_graph = "off";
+  CHECK_FALSE(c.use_cuda_graph());
+}
+
 TEST_CASE("train run: Ctrl-C saves last and exits 130 and --resume finishes like a straight run", "[train]") {
   const fs::path data = make_image_folder("vit_train_sigint_data"), base = fs::temp_directory_path() / "vit_train_sigint";
   fs::remove_all(base);

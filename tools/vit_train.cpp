@@ -59,6 +59,9 @@ void add_flags(CLI::App& app, vit::train::TrainConfig& c) {
   app.add_option("--clip-grad", c.clip_grad, "clip the global gradient norm (0: off)");
   app.add_option("--amp", c.amp, "bf16 mixed precision (cuda only) or off; default auto: bf16 on cuda, off on cpu");
   app.add_option("--device", c.device, "cpu or cuda");
+  app.add_option("--cuda-graph", c.cuda_graph,
+                 "replay each full-batch training step from a CUDA graph: auto (where possible: cuda, --grad-accum 1, "
+                 "no dropout or drop-path), on, off");
   app.add_option("--workers", c.workers, "data loader threads");
   app.add_option("--scale-min", c.scale_min, "RandomResizedCrop: smallest crop area fraction");
   app.add_option("--hflip", c.hflip, "horizontal flip probability");

@@ -9,11 +9,13 @@
 
 namespace vit::train {
 
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
-    TrainConfig, data, val_split, img_size, num_classes, workers, scale_min, hflip, crop_pct, model, patch_size, dim, depth, heads,
-    in_channels, mlp_ratio, has_logits, global_pool, drop_rate, drop_path, pretrained, freeze_backbone, backbone_lr_scale,
-    epochs, batch_size, grad_accum, opt, lr, momentum, weight_decay, sched, warmup_epochs, lrf, factor,
-    step_size, patience, label_smoothing, clip_grad, amp, device, seed, out, resume, eval_only, summary)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, data, val_split, img_size, num_classes, workers, scale_min,
+                                                hflip, crop_pct, model, patch_size, dim, depth, heads, in_channels,
+                                                mlp_ratio, has_logits, global_pool, drop_rate, drop_path, pretrained,
+                                                freeze_backbone, backbone_lr_scale, epochs, batch_size, grad_accum, opt,
+                                                lr, momentum, weight_decay, sched, warmup_epochs, lrf, factor,
+                                                step_size, patience, label_smoothing, clip_grad, amp, device,
+                                                cuda_graph, seed, out, resume, eval_only, summary)
 
 ViTConfig TrainConfig::model_config(int classes) const {
   ViTConfig config;
@@ -103,6 +105,11 @@ void TrainConfig::validate() const {
             global_pool, "'.");
   VIT_CHECK(device == "cpu" || device == "cuda", "--device must be cpu or cuda, got '", device, "'.");
   VIT_CHECK(amp != "bf16" || device == "cuda", "--amp bf16 needs --device cuda (the cpu kernels are f32 only).");
+  VIT_CHECK(cuda_graph == "auto" || cuda_graph == "on" || cuda_graph == "off",
+            "--cuda-graph must be auto, on or off, got '", cuda_graph, "'.");
+  VIT_CHECK(cuda_graph != "on" || cuda_graph_possible(),
+            "--cuda-graph on needs --device cuda, --grad-accum 1, --drop 0 and --drop-path 0 (dropout masks come from "
+            "seeds the host passes each step); leave it at auto to use a graph only where it can be.");
   VIT_CHECK(!(freeze_backbone && backbone_lr_scale != 1.0f),
             "--freeze-backbone and --backbone-lr-scale contradict each other: choose one.");
   VIT_CHECK(backbone_lr_scale >= 0.0f, "--backbone-lr-scale must not be negative.");

@@ -19,6 +19,7 @@
 #include "vitcuda/ops.h"
 #include "vitcuda/optim/optimizer.h"
 #include "vitcuda/runtime/batch_upload.h"
+#include "vitcuda/runtime/cuda_graph.h"
 #include "vitcuda/train/checkpoint.h"
 #include "vitcuda/train/metrics_log.h"
 #include "vitcuda/train/progress.h"
@@ -106,6 +107,14 @@ struct Run {
   std::unique_ptr<Scheduler> scheduler;
   TrainingState state;
   std::int64_t steps_per_epoch = 0;
+  std::unique_ptr<LossTally> tally;  // the epoch's loss and accuracy; kept for the run: a graph writes it
+  // --cuda-graph: the full-batch step, captured at the second full batch and replayed after; the
+  // graph reads its batch from its own buffers. Last: destroyed first.
+  struct StepGraph {
+    Tensor images, labels;
+    bool warmed_up = false;  // an eager full-batch step made the optimizer state and filled caches
+    std::unique_ptr<CudaGraph> graph;
+  } step_graph;
 
   explicit Run(const TrainConfig& c)
       : config(c), out(run_folder(c)), folder(data::ImageFolder::scan(c.data, {.val_split = c.val_split, .seed = c.seed})) {
@@ -120,6 +129,7 @@ struct Run {
     model->set_input_normalization({pixels.mean.begin(), pixels.mean.begin() + channels},
                                    {pixels.std.begin(), pixels.std.begin() + channels});
     model->set_dropout_state(c.seed, 0);
+    tally = std::make_unique<LossTally>(model->cls_token.device());
     train_loader = std::make_unique<data::Loader>(folder.train(), loader_options(c, true));
     val_loader = std::make_unique<data::Loader>(folder.val(), loader_options(c, false));
     steps_per_epoch = (train_loader->batches_per_epoch() + c.grad_accum - 1) / c.grad_accum;
@@ -197,6 +207,53 @@ struct Run {
     save_checkpoint(out, name, *model, *optimizer, state);
   }
 
+  // One eager step on a batch already on the device; with accumulation, the optimizer steps every
+  // grad_accum batches and at the end of the epoch.
+  void eager_step(const Tensor& images, const Tensor& labels, bool optimizer_steps) {
+    Tape tape;
+    const CrossEntropy loss =
+        cross_entropy_and_correct(model->forward(images, tape), labels, config.label_smoothing, tape);
+    tally->add(loss, labels.numel());
+    // With accumulation each micro-batch adds 1/grad_accum of its gradient: the sum is the mean.
+    tape.backward(loss.loss,
+                  Tensor::full({}, 1.0f / static_cast<float>(config.grad_accum), DType::f32, images.device()));
+    if (!optimizer_steps) return;
+    optimizer->set_lr(scheduler->lr_at(state.step));
+    optimizer->step();
+    optimizer->zero_grad();
+    ++state.step;
+  }
+
+  // The same step replayed from the graph (captured at its first use; the capture runs nothing).
+  // Its batch is copied into the graph's buffers, and begin_step writes the step's learning rate
+  // and bias corrections to device memory, where the captured update kernels read them.
+  void graph_step(const Tensor& images, const Tensor& labels) {
+    StepGraph& g = step_graph;
+    if (!g.images.defined()) {
+      g.images = Tensor::empty(images.shape(), images.dtype(), images.device());
+      g.labels = Tensor::empty(labels.shape(), labels.dtype(), labels.device());
+    }
+    g.images.copy_from(images);
+    g.labels.copy_from(labels);
+    optimizer->set_lr(scheduler->lr_at(state.step));
+    optimizer->begin_step();
+    if (g.graph == nullptr) {
+      g.graph = std::make_unique<CudaGraph>([&] {
+        Tape tape;
+        const CrossEntropy loss =
+            cross_entropy_and_correct(model->forward(g.images, tape), g.labels, config.label_smoothing, tape);
+        tally->add(loss, g.labels.numel());
+        tape.backward(loss.loss);
+        optimizer->run_step();
+        optimizer->zero_grad();
+      });
+    } else {  // the capture counted its forward; a replay counts its own (the dropout state's step)
+      model->set_dropout_state(model->dropout_seed(), model->forward_count() + 1);
+    }
+    g.graph->replay();
+    ++state.step;
+  }
+
   // The progress line's values; on cuda, also the device memory the step holds at its peak.
   Progress::Values progress_values(const EpochTotals& totals) const {
     Progress::Values values{{"loss", totals.loss_sum / static_cast<double>(std::max<std::int64_t>(totals.seen, 1))},
@@ -208,8 +265,9 @@ struct Run {
   }
 
   // One epoch; when Ctrl-C interrupts it, "last" is saved first. The step queues its work and
-  // never waits for the device: the loss and accuracy add up there (a LossTally) and are read
+  // never waits for the device: the loss and accuracy add up there (the LossTally) and are read
   // when the progress line is drawn, which is also where a NaN loss or a bad label stops the run.
+  // With --cuda-graph, full batches after the first are replayed from a graph.
   EpochTotals train_epoch(std::int64_t epoch) {
     EpochTotals totals;
     model->train();
@@ -218,11 +276,11 @@ struct Run {
                       train_loader->batches_per_epoch(), stdout);
     const auto start = std::chrono::steady_clock::now();
     const Device device = model->cls_token.device();
-    LossTally tally(device);
+    tally->reset();
     BatchUpload image_upload(device), label_upload(device);  // cuda: pinned, on a copy stream
     // Reads the tally (waits for the device) and stops on a non-finite loss.
     const auto read_totals = [&](std::int64_t batch) {
-      const LossTally::Sums sums = tally.read();
+      const LossTally::Sums sums = tally->read();
       totals.loss_sum = sums.loss_sum;
       totals.correct = sums.correct;
       check_finite("training loss by batch " + std::to_string(batch + 1), totals.loss_sum, epoch);
@@ -231,22 +289,18 @@ struct Run {
     optimizer->zero_grad();
     for (data::Batch& batch : train_loader->epoch(epoch)) {
       if (batch.index < skip) continue;
-      const Tensor labels = label_upload.upload(batch.labels);
-      Tape tape;
-      const Tensor logits = model->forward(image_upload.upload(batch.images), tape);
-      const CrossEntropy loss = cross_entropy_and_correct(logits, labels, config.label_smoothing, tape);
+      const Tensor labels = label_upload.upload(batch.labels), images = image_upload.upload(batch.images);
       const std::int64_t rows = batch.labels.numel();
-      tally.add(loss, rows);
-      // With accumulation each micro-batch adds 1/grad_accum of its gradient: the sum is the mean.
-      tape.backward(loss.loss, Tensor::full({}, 1.0f / static_cast<float>(config.grad_accum), DType::f32, device));
-      totals.seen += rows;
       const bool last_batch = batch.index + 1 == train_loader->batches_per_epoch();
-      if (++micro % config.grad_accum == 0 || last_batch) {
-        optimizer->set_lr(scheduler->lr_at(state.step));
-        optimizer->step();
-        optimizer->zero_grad();
-        ++state.step;
+      const bool full_batch = rows == config.batch_size;
+      if (config.use_cuda_graph() && full_batch && step_graph.warmed_up) {
+        graph_step(images, labels);
+        ++micro;
+      } else {
+        eager_step(images, labels, ++micro % config.grad_accum == 0 || last_batch);
+        step_graph.warmed_up = step_graph.warmed_up || full_batch;
       }
+      totals.seen += rows;
       const bool stopping = g_interrupted && micro % config.grad_accum == 0 && !last_batch;  // else: finish the epoch
       if (progress.due(batch.index + 1) || last_batch || stopping) {
         read_totals(batch.index);

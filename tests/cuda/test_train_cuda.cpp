@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <memory>
 
@@ -166,4 +167,49 @@ TEST_CASE("cuda train run: checkpoints save from the device and resume bitwise",
 
 TEST_CASE("cuda train run: bf16 autocast saves and resumes bitwise", "[cuda][train][amp]") {
   check_run_and_resume("bf16");
+}
+
+// 12 training images in batches of 5: per epoch two full batches (the first one of the run eager,
+// the rest replayed from the graph captured at the second) and a last one of 2, eager.
+TEST_CASE("cuda train run: steps replayed from a CUDA graph give the eager run's bits, and resume",
+          "[cuda][train][graph]") {
+  const fs::path data = testing::make_image_folder("vit_cuda_graph_run_data");
+  const fs::path base = fs::temp_directory_path() / "vit_cuda_graph_runs";
+  fs::remove_all(base);
+  const auto config = [&](const std::string& name, const std::string& graph) {
+    train::TrainConfig c = testing::tiny_run(data, base / name);
+    c.device = "cuda";
+    c.drop_path = 0.0f;
+    c.batch_size = 5;
+    c.sched = "cosine";  // a new learning rate every step
+    c.clip_grad = 1.0f;
+    c.cuda_graph = graph;
+    return c;
+  };
+  REQUIRE(train::run(config("eager", "off")) == 0);
+  REQUIRE(train::run(config("graph", "on")) == 0);
+  for (const std::string file : {"last.safetensors", "last.optim.safetensors", "best.safetensors"}) {
+    INFO(file);
+    CHECK(testing::weights_of(base / "graph" / file) == testing::weights_of(base / "eager" / file));
+  }
+  const auto losses = [](const fs::path& metrics) {  // metrics.csv without its img/s column
+    std::ifstream in(metrics);
+    std::vector<std::string> rows;
+    for (std::string line; std::getline(in, line);) rows.push_back(line.substr(0, line.rfind(',')));
+    return rows;
+  };
+  CHECK(losses(base / "graph" / "metrics.csv") == losses(base / "eager" / "metrics.csv"));
+
+  // Resumed after one epoch (a constant rate: a cosine schedule's length is the run's epochs).
+  train::TrainConfig straight = config("straight", "on"), first = config("resumed", "on");
+  straight.sched = first.sched = "const";
+  REQUIRE(train::run(straight) == 0);
+  first.epochs = 1;
+  REQUIRE(train::run(first) == 0);
+  train::TrainConfig second = first;
+  second.epochs = straight.epochs;
+  second.resume = (base / "resumed").string();
+  REQUIRE(train::run(second) == 0);
+  CHECK(testing::weights_of(base / "resumed" / "last.safetensors") ==
+        testing::weights_of(base / "straight" / "last.safetensors"));
 }

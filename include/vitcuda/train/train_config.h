@@ -41,6 +41,7 @@ struct TrainConfig {
   // runtime
   std::string amp = "auto";       // auto (bf16 on cuda, off on cpu) | bf16 (cuda only) | off
   std::string device = "cpu";     // cpu | cuda
+  std::string cuda_graph = "auto";  // auto (on where it can be) | on | off: replay full-batch steps
   std::uint64_t seed = 0;
   std::string out;                // run folder; empty: the resumed run's folder, else runs/exp
   std::string resume;             // run folder or checkpoint to continue from
@@ -48,6 +49,12 @@ struct TrainConfig {
 
   ViTConfig model_config(int classes) const;  // the preset or custom dims, with classes and size
   bool bf16_autocast() const { return amp == "bf16" || (amp == "auto" && device == "cuda"); }
+  // A CUDA graph can replay the step on cuda with one batch per step and no dropout or drop-path
+  // (their masks come from seeds the host passes each step).
+  bool cuda_graph_possible() const {
+    return device == "cuda" && grad_accum == 1 && drop_rate == 0.0f && drop_path == 0.0f;
+  }
+  bool use_cuda_graph() const { return cuda_graph != "off" && cuda_graph_possible(); }
   std::string to_json() const;                // pretty-printed, every field
   // Values from JSON over `defaults` (e.g. the values of flags given on the command line).
   static TrainConfig from_json(const std::string& text, const TrainConfig& defaults);
