@@ -5,12 +5,14 @@
 // tensor-core peak, and the allocator's peak device memory. ViT-B/16 bf16 at batch 64, 128 and
 // 256, with the images already on the device, and at 256 with the trainer's input path as well
 // ("upload_u8": a u8 host batch, as the loader hands it over, sent by BatchUpload each step and
-// normalised in the patch embedding). Its PyTorch twin, on the same GPU:
+// normalised in the patch embedding), eager and replayed from a CUDA graph as `vit_train
+// --cuda-graph` does ("graph_upload_u8"). Its PyTorch twin, on the same GPU:
 //   python3 bench/train_step_torch.py --model vit_base_patch16_224 --batch 64
 // Timed by the wall clock around 4 steps queued back to back and one synchronisation (the steps'
 // host work counts, as in training; an upload overlaps the step before it). On the SIMT
 // interpreter a tiny ViT runs one step: a smoke test only.
 #include <chrono>
+#include <cstdlib>
 
 #include "cuda_bench.h"
 #include "runtime/cuda/caching_allocator.h"
@@ -23,7 +25,11 @@ namespace {
 using namespace vit;
 
 ViTConfig bench_config(const char* preset) {
-  if (!cuda::bench::interpreter()) return ViTConfig::preset(preset).with_classes(1000);
+  // With VIT_SIM_SKIP_KERNELS the interpreter only does the host work and the allocations: the
+  // real shapes then give the exact peak_MiB of the step, the times mean nothing.
+  if (!cuda::bench::interpreter() || std::getenv("VIT_SIM_SKIP_KERNELS") != nullptr) {
+    return ViTConfig::preset(preset).with_classes(1000);
+  }
   ViTConfig tiny;  // a few interpreted milliseconds of work
   tiny.image_size = 16;
   tiny.patch_size = 8;
@@ -34,11 +40,12 @@ ViTConfig bench_config(const char* preset) {
   return tiny;
 }
 
-enum class Input { on_device, upload_u8 };
+enum class Input { on_device, upload_u8, graph_upload_u8 };
 
 void BM_train_step(benchmark::State& state, const char* preset, DType autocast, Input input) {
   const ViTConfig config = bench_config(preset);
-  const std::int64_t batch = cuda::bench::pick(state.range(0), 2), steps = cuda::bench::pick(4, 1);
+  const bool full_size = !cuda::bench::interpreter() || std::getenv("VIT_SIM_SKIP_KERNELS") != nullptr;
+  const std::int64_t batch = full_size ? state.range(0) : 2, steps = cuda::bench::pick(4, 1);
   ViT model(config, Device::cuda());
   model.set_autocast(autocast);
   model.set_input_normalization(std::vector<float>(config.in_channels, 0.5f), std::vector<float>(config.in_channels, 0.5f));
@@ -53,19 +60,39 @@ void BM_train_step(benchmark::State& state, const char* preset, DType autocast, 
   const Tensor device_images = host_images.to(Device::cuda()), device_labels = host_labels.to(Device::cuda());
   BatchUpload image_upload(Device::cuda()), label_upload(Device::cuda());
   LossTally tally(Device::cuda());
-  const auto step = [&] {
-    const bool upload = input == Input::upload_u8;
-    const Tensor labels = upload ? label_upload.upload(host_labels) : device_labels;
+  const auto forward_backward = [&](const Tensor& images, const Tensor& labels) {
     Tape tape;
-    const Tensor logits = model.forward(upload ? image_upload.upload(host_images) : device_images, tape);
-    const CrossEntropy loss = cross_entropy_and_correct(logits, labels, 0.1f, tape);
+    const CrossEntropy loss = cross_entropy_and_correct(model.forward(images, tape), labels, 0.1f, tape);
     tally.add(loss, batch);
-    optimizer.zero_grad();
     tape.backward(loss.loss);
-    optimizer.step();
   };
-  step();  // warm-up: allocator pools, cuBLAS handles, both upload buffers
-  step();
+  const auto eager_step = [&] {
+    const bool upload = input != Input::on_device;
+    forward_backward(upload ? image_upload.upload(host_images) : device_images,
+                     upload ? label_upload.upload(host_labels) : device_labels);
+    optimizer.step();
+    optimizer.zero_grad();
+  };
+  eager_step();  // warm-up: allocator pools, cuBLAS handles, both upload buffers, optimizer state
+  eager_step();
+  std::unique_ptr<CudaGraph> graph;
+  const Tensor graph_images = Tensor::empty(host_images.shape(), DType::u8, Device::cuda());
+  const Tensor graph_labels = Tensor::empty({batch}, DType::i32, Device::cuda());
+  const auto graph_step = [&] {
+    Tensor(graph_images).copy_from(image_upload.upload(host_images));
+    Tensor(graph_labels).copy_from(label_upload.upload(host_labels));
+    optimizer.begin_step();
+    graph->replay();
+  };
+  if (input == Input::graph_upload_u8) {
+    graph = std::make_unique<CudaGraph>([&] {
+      forward_backward(graph_images, graph_labels);
+      optimizer.run_step();
+      optimizer.zero_grad();
+    });
+    graph_step();
+  }
+  const auto step = [&] { input == Input::graph_upload_u8 ? graph_step() : eager_step(); };
   CUDA_CHECK(cudaDeviceSynchronize());
   cuda::reset_peak_in_use();
   double seconds = 0.0;
@@ -101,6 +128,10 @@ BENCHMARK_CAPTURE(BM_train_step, vit_b16_bf16, "vit_b16", DType::bf16, Input::on
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_train_step, vit_b16_bf16_upload_u8, "vit_b16", DType::bf16, Input::upload_u8)
+    ->Arg(256)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_train_step, vit_b16_bf16_graph_upload_u8, "vit_b16", DType::bf16, Input::graph_upload_u8)
     ->Arg(256)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);

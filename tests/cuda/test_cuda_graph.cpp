@@ -12,6 +12,7 @@
 #include "../tiny_vit.h"
 #include "kernel_check.h"
 #include "op_compare.h"
+#include "runtime/cuda/caching_allocator.h"
 #include "vitcuda/runtime/cuda_graph.h"
 #include "vitcuda/vitcuda.h"
 #if VIT_CUDA_SIM
@@ -114,6 +115,27 @@ TEST_CASE("cuda graph: the replays do the work, on what the input holds at each"
   Tensor(x).copy_from(Tensor::full({5}, 10.0f, DType::f32, Device::cuda()));
   graph.replay();
   CHECK(sum.to_vector() == std::vector<float>(5, 12.0f));
+}
+
+TEST_CASE("cuda graph: the graph keeps the memory its capture used until it is destroyed", "[cuda][graph]") {
+  const Tensor x = Tensor::full({5}, 1.0f, DType::f32, Device::cuda()),
+               y = Tensor::full({5}, 2.0f, DType::f32, Device::cuda());
+  NoGradGuard no_grad;
+  cuda::empty_cache();
+  const std::size_t base = cuda::allocator_stats().in_use_bytes;
+  {
+    Tensor kept;
+    const CudaGraph graph([&] {
+      Tape tape;
+      const Tensor partial = add(x, y, tape);  // freed on the host at the end of the capture
+      kept = add(partial, y, tape);
+    });
+    CHECK(cuda::allocator_stats().in_use_bytes == base + 2 * 512);  // two 512-byte blocks, both the graph's
+    kept = Tensor();
+    CHECK(cuda::allocator_stats().in_use_bytes == base + 2 * 512);
+    graph.replay();
+  }
+  CHECK(cuda::allocator_stats().in_use_bytes == base);
 }
 
 TEST_CASE("cuda graph: a wait for the device fails the capture and leaves the stream usable", "[cuda][graph]") {

@@ -111,10 +111,10 @@ void* cached_allocate(std::size_t bytes) {
     if (block.first == nullptr) {
       block = allocate_block(c, size);
       if (pool != nullptr) pool->blocks[block.first] = block.second;
+      c.stats.in_use_bytes += block.second;  // a graph's free blocks count as in use already
+      c.stats.peak_in_use_bytes = std::max(c.stats.peak_in_use_bytes, c.stats.in_use_bytes);
     }
     c.handed_out[block.first] = {block.second, pool};
-    c.stats.in_use_bytes += block.second;
-    c.stats.peak_in_use_bytes = std::max(c.stats.peak_in_use_bytes, c.stats.in_use_bytes);
   }
   return handed_out(block.first, bytes, block.second);
 }
@@ -125,12 +125,12 @@ void cached_release(void* data) {
   const auto it = c.handed_out.find(data);  // always there: only tensors and scratch release
   const Block block = it->second;
   c.handed_out.erase(it);
-  c.stats.in_use_bytes -= block.size;
-  if (block.pool != nullptr) {
+  if (block.pool != nullptr) {  // still in use: by the graph's replays
     reserve_for_graph(data, block.size);
     block.pool->free_blocks.put(data, block.size);
     return;
   }
+  c.stats.in_use_bytes -= block.size;
 #if VIT_CUDA_SIM
   simt::device_block_taken_back(data, block.size);
 #endif
@@ -160,6 +160,7 @@ void release_graph_pool(GraphPool* pool) {
     simt::device_block_taken_back(block, size);
 #endif
     c.free_blocks.put(block, size);
+    c.stats.in_use_bytes -= size;
   });
   for (auto& [block, info] : c.handed_out) {
     if (info.pool == pool) info.pool = nullptr;  // back to the shared cache when released

@@ -17,7 +17,7 @@ namespace vit::cuda {
 
 struct AllocatorStats {
   std::size_t device_allocations = 0;  // cudaMalloc calls so far
-  std::size_t in_use_bytes = 0;        // bytes of the blocks handed out and not yet released
+  std::size_t in_use_bytes = 0;        // bytes handed out and not yet released, and kept by CUDA graphs
   std::size_t cached_bytes = 0;        // rounded bytes on the free lists
   std::size_t peak_in_use_bytes = 0;   // the most in_use_bytes since the last reset_peak_in_use()
 };
