@@ -1,5 +1,7 @@
 #include "vitcuda/layers/vit.h"
 
+#include "vitcuda/runtime/cuda_graph.h"
+
 #include "vitcuda/ops.h"
 
 namespace vit {
@@ -45,7 +47,10 @@ ViT::ViT(const ViTConfig& config, Device device, std::uint64_t init_seed)
   }
   register_module("head", head);
   // Initialised on the host with one RNG stream, so cpu and cuda models start bitwise equal.
-  if (!device.is_cpu()) to(device);
+  if (!device.is_cpu()) {
+    to(device);
+    dropout_seed_base_ = seed_tensor(device);
+  }
 }
 
 Tensor ViT::forward(const Tensor& images, Tape& tape) { return forward(images, tape, nullptr); }
@@ -63,9 +68,14 @@ Tensor ViT::forward(const Tensor& images, Tape& tape, std::vector<Tensor>* atten
                 images.size(2) == config_.image_size && images.size(3) == config_.image_size,
             "the model takes images [B, ", config_.in_channels, ", ", config_.image_size, ", ",
             config_.image_size, "], got ", shape_str(images.shape()), ".");
-  nn::ForwardContext ctx(tape, training_, dropout_seed_ ^ (0xD1B54A32D192ED03ull * (forward_count_ + 1)));
+  // Training forward k draws its masks from step_seed(k). On cuda the kernels read it from the
+  // device, written here unless a CUDA graph captures this forward (begin_replayed_forward then).
+  const bool captured = CudaGraph::capturing();
+  if (training_ && !captured) ++forward_count_;
+  const std::uint64_t seed = step_seed(forward_count_);
+  if (training_ && !captured && dropout_seed_base_.defined()) write_seed(dropout_seed_base_, seed);
+  nn::ForwardContext ctx(tape, training_, seed, dropout_seed_base_);
   ctx.attention_probabilities = attention_probabilities;
-  if (training_) ++forward_count_;
 
   VIT_CHECK(images.dtype() != DType::u8 || pixels_.scale.defined(),
             "the model got u8 images but no input normalisation: call set_input_normalization first.");
@@ -124,6 +134,13 @@ void ViT::reset_head(Rng& rng) {
 void ViT::set_dropout_state(std::uint64_t seed, std::uint64_t forward_count) {
   dropout_seed_ = seed;
   forward_count_ = forward_count;
+}
+
+std::uint64_t ViT::step_seed(std::uint64_t forward) const { return dropout_seed_ ^ (0xD1B54A32D192ED03ull * forward); }
+
+void ViT::begin_replayed_forward() {
+  ++forward_count_;
+  if (dropout_seed_base_.defined()) write_seed(dropout_seed_base_, step_seed(forward_count_));
 }
 
 }  // namespace vit

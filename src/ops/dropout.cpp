@@ -13,11 +13,25 @@ void check_probability(float p, const char* op) {
   VIT_CHECK(p >= 0.0f && p < 1.0f, op, ": drop probability must be in [0, 1), got ", p, ".");
 }
 
+void check_seed(const Seed& seed, const Tensor& x, const char* op) {
+  VIT_CHECK(!seed.base.defined() ||
+                (seed.base.dtype() == DType::i32 && seed.base.numel() == 2 && seed.base.device() == x.device()),
+            op, ": a seed tensor is i32 [2] on the input's device (seed_tensor).");
+}
+
 }  // namespace
 
-Tensor dropout(const Tensor& x, float p, std::uint64_t seed, Tape& tape) {
+Tensor seed_tensor(Device device) { return Tensor::zeros({2}, DType::i32, device); }
+
+void write_seed(const Tensor& base, std::uint64_t value) {
+  VIT_CHECK(base.dtype() == DType::i32 && base.numel() == 2, "write_seed: a seed tensor is i32 [2] (seed_tensor).");
+  detail::dispatch(cpu_ops::write_seed, cuda_ops::write_seed, base, value);
+}
+
+Tensor dropout(const Tensor& x, float p, const Seed& seed, Tape& tape) {
   detail::check_f32_or_cuda_bf16(x, "dropout", "x");
   check_probability(p, "dropout");
+  check_seed(seed, x, "dropout");
   if (p == 0.0f) return x;
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
   detail::dispatch(cpu_ops::dropout_forward, cuda_ops::dropout_forward, x, y, p, seed);
@@ -31,9 +45,10 @@ Tensor dropout(const Tensor& x, float p, std::uint64_t seed, Tape& tape) {
   return y;
 }
 
-Tensor drop_path(const Tensor& x, float p, std::uint64_t seed, Tape& tape) {
+Tensor drop_path(const Tensor& x, float p, const Seed& seed, Tape& tape) {
   detail::check_f32_or_cuda_bf16(x, "drop_path", "x");
   check_probability(p, "drop_path");
+  check_seed(seed, x, "drop_path");
   VIT_CHECK(x.ndim() >= 1, "drop_path: x must have a batch dim.");
   if (p == 0.0f) return x;
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());

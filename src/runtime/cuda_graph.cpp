@@ -4,7 +4,24 @@
 
 namespace vit {
 
-CudaGraph::CudaGraph(const std::function<void()>& record) : state_(cuda::capture_graph(record)) {}
+namespace {
+
+thread_local bool t_capturing = false;
+
+}  // namespace
+
+CudaGraph::CudaGraph(const std::function<void()>& record) : state_(nullptr) {
+  t_capturing = true;
+  try {
+    state_ = cuda::capture_graph(record);
+  } catch (...) {
+    t_capturing = false;
+    throw;
+  }
+  t_capturing = false;
+}
+
+bool CudaGraph::capturing() { return t_capturing; }
 
 CudaGraph::~CudaGraph() { cuda::destroy_graph(state_); }
 

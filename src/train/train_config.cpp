@@ -108,8 +108,8 @@ void TrainConfig::validate() const {
   VIT_CHECK(cuda_graph == "auto" || cuda_graph == "on" || cuda_graph == "off",
             "--cuda-graph must be auto, on or off, got '", cuda_graph, "'.");
   VIT_CHECK(cuda_graph != "on" || cuda_graph_possible(),
-            "--cuda-graph on needs --device cuda, --grad-accum 1, --drop 0 and --drop-path 0 (dropout masks come from "
-            "seeds the host passes each step); leave it at auto to use a graph only where it can be.");
+            "--cuda-graph on needs --device cuda and --grad-accum 1 (a graph replays whole optimizer steps); leave it "
+            "at auto to use a graph only where it can be.");
   VIT_CHECK(!(freeze_backbone && backbone_lr_scale != 1.0f),
             "--freeze-backbone and --backbone-lr-scale contradict each other: choose one.");
   VIT_CHECK(backbone_lr_scale >= 0.0f, "--backbone-lr-scale must not be negative.");

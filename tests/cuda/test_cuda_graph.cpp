@@ -1,9 +1,9 @@
 // A training step captured in a CUDA graph and replayed gives the eager step's bits: the batch is
-// copied into the graph's input each step, and the learning rate and Adam's bias corrections,
-// which change every step, reach the captured update kernels through device memory
-// (Optimizer::begin_step). In the interpreter build the graph is a recording of the launches, and
-// a replay makes no host wait. A capture that would wait for the device fails and leaves the
-// stream usable.
+// copied into the graph's input each step, and the dropout seed, the learning rate and Adam's
+// bias corrections, which change every step, reach the captured kernels through device memory
+// (ViT::begin_replayed_forward, Optimizer::begin_step). In the interpreter build the graph is a recording of the
+// launches, and a replay makes no host wait. A capture that would wait for the device fails and leaves the stream
+// usable.
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -35,7 +35,7 @@ struct GraphRun {
 // kSteps AdamW steps (clipped, a new learning rate each step) on a new batch each step: eager, or
 // two eager steps and the rest from a graph captured at the third.
 GraphRun train(DType autocast, bool graph) {
-  ViT model(testing::tiny_vit_config(), Device::cuda());  // no dropout: its seeds are host numbers
+  ViT model(testing::tiny_vit_config_all_paths(), Device::cuda());  // dropout, drop-path, pre-logits
   model.set_autocast(autocast);
   optim::AdamW optimizer(model.named_parameters(), optim::AdamWOptions{.lr = 1e-2f});
   optimizer.set_clip_grad_norm(0.5f);
@@ -61,7 +61,8 @@ GraphRun train(DType autocast, bool graph) {
       optimizer.zero_grad();
       continue;
     }
-    optimizer.begin_step();  // this step's numbers, read by the captured run_step
+    model.begin_replayed_forward();  // this step's dropout seed, read by the captured forward
+    optimizer.begin_step();          // this step's numbers, read by the captured run_step
 #if VIT_CUDA_SIM
     const std::int64_t before = simt::host_synchronizations();
 #endif

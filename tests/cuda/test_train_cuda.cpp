@@ -178,8 +178,7 @@ TEST_CASE("cuda train run: steps replayed from a CUDA graph give the eager run's
   fs::remove_all(base);
   const auto config = [&](const std::string& name, const std::string& graph) {
     train::TrainConfig c = testing::tiny_run(data, base / name);
-    c.device = "cuda";
-    c.drop_path = 0.0f;
+    c.device = "cuda";  // tiny_run has drop-path
     c.batch_size = 5;
     c.sched = "cosine";  // a new learning rate every step
     c.clip_grad = 1.0f;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "vitcuda/autograd/tape.h"
+#include "vitcuda/ops/dropout.h"
 #include "vitcuda/runtime/named_tensor.h"
 #include "vitcuda/runtime/rng.h"
 
@@ -15,18 +16,25 @@ namespace vit::nn {
 using NamedTensor = vit::NamedTensor;  // runtime/named_tensor.h
 
 // What a forward pass needs besides its input: the tape to record on, whether dropout is active,
-// and a stream of seeds (one per dropout call, reproducible from the step's seed).
+// and a stream of seeds (one per dropout call, reproducible from the step's seed). With a seed
+// tensor holding the step's seed on the device, each call's seed is an offset from what it holds
+// when the kernels run (a CUDA graph's replays each read their own step's seed).
 class ForwardContext {
  public:
-  ForwardContext(Tape& tape, bool training, std::uint64_t seed) : tape(tape), training(training), seed_(seed) {}
+  ForwardContext(Tape& tape, bool training, std::uint64_t seed, Tensor seed_base = {})
+      : tape(tape), training(training), seed_(seed), seed_base_(std::move(seed_base)) {}
   Tape& tape;
   const bool training;
   // When set, each attention layer appends its probabilities [B, heads, N, N] (ViT::attention_probabilities).
   std::vector<Tensor>* attention_probabilities = nullptr;
-  std::uint64_t next_seed() { return seed_ + 0x9E3779B97F4A7C15ull * ++calls_; }
+  Seed next_seed() {
+    const std::uint64_t offset = 0x9E3779B97F4A7C15ull * ++calls_;
+    return seed_base_.defined() ? Seed(offset, seed_base_) : Seed(seed_ + offset);
+  }
 
  private:
   std::uint64_t seed_;
+  Tensor seed_base_;
   std::uint64_t calls_ = 0;
 };
 

@@ -48,6 +48,10 @@ class ViT : public nn::Module {
 
   // Dropout randomness: step k of training draws its masks from (seed, k); saved with checkpoints.
   void set_dropout_state(std::uint64_t seed, std::uint64_t forward_count);
+  // A training forward captured in a CUDA graph neither counts itself nor writes its step's seed:
+  // call this before each replay (and before the capture) to do both. On cuda the dropout
+  // kernels read the step's seed from device memory, so each replay draws its own masks.
+  void begin_replayed_forward();
   std::uint64_t dropout_seed() const { return dropout_seed_; }
   std::uint64_t forward_count() const { return forward_count_; }
 
@@ -65,10 +69,12 @@ class ViT : public nn::Module {
 
  private:
   Tensor forward(const Tensor& images, Tape& tape, std::vector<Tensor>* attention_probabilities);
+  std::uint64_t step_seed(std::uint64_t forward) const;  // the dropout seed of training forward `forward`
 
   bool training_ = true;
   DType autocast_ = DType::f32;
   PixelNormalization pixels_;  // for u8 images; undefined until set_input_normalization
+  Tensor dropout_seed_base_;   // cuda: the step's dropout seed on the device (seed_tensor)
   std::uint64_t dropout_seed_ = 0;
   std::uint64_t forward_count_ = 0;
 };

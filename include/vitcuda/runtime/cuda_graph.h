@@ -27,6 +27,9 @@ class CudaGraph {
   CudaGraph& operator=(const CudaGraph&) = delete;
 
   void replay() const;  // queued on the compute stream: the host does not wait
+  // True while this thread runs a function being captured: code that writes per-step numbers to
+  // the device itself (ViT's dropout seed) leaves that to its caller, before each replay.
+  static bool capturing();
 
  private:
   cuda::GraphState* state_;

@@ -49,11 +49,8 @@ struct TrainConfig {
 
   ViTConfig model_config(int classes) const;  // the preset or custom dims, with classes and size
   bool bf16_autocast() const { return amp == "bf16" || (amp == "auto" && device == "cuda"); }
-  // A CUDA graph can replay the step on cuda with one batch per step and no dropout or drop-path
-  // (their masks come from seeds the host passes each step).
-  bool cuda_graph_possible() const {
-    return device == "cuda" && grad_accum == 1 && drop_rate == 0.0f && drop_path == 0.0f;
-  }
+  // A CUDA graph replays the step on cuda with one batch per optimizer step.
+  bool cuda_graph_possible() const { return device == "cuda" && grad_accum == 1; }
   bool use_cuda_graph() const { return cuda_graph != "off" && cuda_graph_possible(); }
   std::string to_json() const;                // pretty-printed, every field
   // Values from JSON over `defaults` (e.g. the values of flags given on the command line).

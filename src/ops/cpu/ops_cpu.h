@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "kernels/kernel_args.h"
+#include "vitcuda/ops/dropout.h"
 #include "vitcuda/runtime/tensor.h"
 
 namespace vit::cpu_ops {
@@ -44,9 +45,10 @@ void tanh_forward(const Tensor& x, const Tensor& y);
 void tanh_backward(const Tensor& y, const Tensor& dy, const Tensor& dx);
 
 // dropout.cpp
-void dropout_forward(const Tensor& x, const Tensor& y, float p, std::uint64_t seed);
-void dropout_backward(const Tensor& dy, const Tensor& dx, float p, std::uint64_t seed);
-void drop_path_forward(const Tensor& x, const Tensor& y, float p, std::uint64_t seed);
+void dropout_forward(const Tensor& x, const Tensor& y, float p, const Seed& seed);
+void dropout_backward(const Tensor& dy, const Tensor& dx, float p, const Seed& seed);
+void drop_path_forward(const Tensor& x, const Tensor& y, float p, const Seed& seed);
+void write_seed(const Tensor& base, std::uint64_t value);
 
 // layernorm.cpp: layer_norm saves mean, rstd [rows]
 void layernorm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta, const Tensor& y, const Tensor& mean,
@@ -62,6 +64,7 @@ void layernorm_backward(const Tensor& x, const Tensor& gamma, const Tensor& mean
 void cross_entropy_forward(const Tensor& logits, const Tensor& labels, float smoothing, const Tensor& loss,
                            const Tensor& correct);
 void tally_batch(const Tensor& loss, const Tensor& correct, std::int64_t rows, const Tensor& sums);
+void count_predictions(const Tensor& logits, const Tensor& labels, const Tensor& counts);  // PredictionCounts
 void cross_entropy_backward(const Tensor& logits, const Tensor& labels, const Tensor& dloss, float smoothing,
                             const Tensor& dlogits);
 

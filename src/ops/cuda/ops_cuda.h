@@ -9,6 +9,7 @@
 
 #include "kernels/kernel_args.h"
 #include "runtime/cuda_backend.h"
+#include "vitcuda/ops/dropout.h"
 #include "vitcuda/runtime/tensor.h"
 
 namespace vit::cuda_ops {
@@ -50,9 +51,10 @@ VIT_CUDA_FN(void tanh_forward(const Tensor& x, const Tensor& y))
 VIT_CUDA_FN(void tanh_backward(const Tensor& y, const Tensor& dy, const Tensor& dx))
 
 // dropout.cpp
-VIT_CUDA_FN(void dropout_forward(const Tensor& x, const Tensor& y, float p, std::uint64_t seed))
-VIT_CUDA_FN(void dropout_backward(const Tensor& dy, const Tensor& dx, float p, std::uint64_t seed))
-VIT_CUDA_FN(void drop_path_forward(const Tensor& x, const Tensor& y, float p, std::uint64_t seed))
+VIT_CUDA_FN(void dropout_forward(const Tensor& x, const Tensor& y, float p, const Seed& seed))
+VIT_CUDA_FN(void dropout_backward(const Tensor& dy, const Tensor& dx, float p, const Seed& seed))
+VIT_CUDA_FN(void drop_path_forward(const Tensor& x, const Tensor& y, float p, const Seed& seed))
+VIT_CUDA_FN(void write_seed(const Tensor& base, std::uint64_t value))  // by a kernel: no wait
 
 // layernorm.cpp: layer_norm saves mean, rstd [rows]
 VIT_CUDA_FN(void layernorm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta, const Tensor& y,
@@ -73,6 +75,7 @@ VIT_CUDA_FN(void attention_backward(const Tensor& qkv, const Tensor& out, const 
 VIT_CUDA_FN(void cross_entropy_forward(const Tensor& logits, const Tensor& labels, float smoothing, const Tensor& loss,
                                        const Tensor& correct))
 VIT_CUDA_FN(void tally_batch(const Tensor& loss, const Tensor& correct, std::int64_t rows, const Tensor& sums))
+VIT_CUDA_FN(void count_predictions(const Tensor& logits, const Tensor& labels, const Tensor& counts))
 VIT_CUDA_FN(void cross_entropy_backward(const Tensor& logits, const Tensor& labels, const Tensor& dloss,
                                         float smoothing, const Tensor& dlogits))
 

@@ -1,5 +1,7 @@
 #include "optim/cuda/updates.h"
 
+#include <bit>
+
 #include "kernels/cuda/optimizer.h"
 #include "kernels/cuda/reduce.h"
 #include "runtime/cuda/compute_stream.h"
@@ -33,7 +35,9 @@ void sgd_update(const std::vector<DeviceParam>& params, const SgdStep& step, con
 void store_numbers(const Tensor& destination, const std::vector<float>& numbers) {
   VIT_CHECK(destination.numel() == static_cast<std::int64_t>(numbers.size()), "store_numbers: ", numbers.size(),
             " numbers for ", destination.numel(), " elements.");
-  cuda::store_floats(destination.data<float>(), numbers.data(), static_cast<int>(numbers.size()));
+  std::vector<std::uint32_t> words;
+  for (const float number : numbers) words.push_back(std::bit_cast<std::uint32_t>(number));
+  cuda::store_words(destination.data<float>(), words.data(), static_cast<int>(words.size()));
 }
 
 namespace {

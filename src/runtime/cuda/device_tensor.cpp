@@ -32,7 +32,9 @@ void fill_elements(void* destination, int element_bytes, std::uint32_t bits, std
   fill(destination, element_bytes, bits, n, compute_stream());
 }
 
-void store_floats(float* destination, const float* values, int n) { store(destination, values, n, compute_stream()); }
+void store_words(void* destination, const std::uint32_t* words, int n) {
+  store(static_cast<std::uint32_t*>(destination), words, n, compute_stream());
+}
 
 void add_in_place(float* sum, const float* add, std::int64_t n) { accumulate(sum, add, n, compute_stream()); }
 void add_in_place(bfloat16* sum, const bfloat16* add, std::int64_t n) { accumulate(sum, add, n, compute_stream()); }

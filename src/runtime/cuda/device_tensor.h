@@ -19,8 +19,8 @@ VIT_CUDA_FN(void copy_bytes(void* destination, Device to, const void* source, De
 VIT_CUDA_FN(void zero_bytes(void* destination, std::size_t bytes))
 // n elements of `element_bytes` bytes set to the low bytes of `bits`, on the device (no host copy).
 VIT_CUDA_FN(void fill_elements(void* destination, int element_bytes, std::uint32_t bits, std::int64_t n))
-// destination[0, n) = values[0, n) (host floats), by a kernel: no copy that waits.
-VIT_CUDA_FN(void store_floats(float* destination, const float* values, int n))
+// n 32-bit words from the host to destination, by a kernel: no copy that waits.
+VIT_CUDA_FN(void store_words(void* destination, const std::uint32_t* words, int n))
 // sum += add and dtype conversions (rounding to nearest even), on device pointers.
 VIT_CUDA_FN(void add_in_place(float* sum, const float* add, std::int64_t n))
 VIT_CUDA_FN(void add_in_place(bfloat16* sum, const bfloat16* add, std::int64_t n))

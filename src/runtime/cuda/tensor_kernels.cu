@@ -44,21 +44,21 @@ namespace {
 
 constexpr int kStoredPerLaunch = 16;
 
-struct Floats {
-  float value[kStoredPerLaunch];
+struct Words {
+  std::uint32_t value[kStoredPerLaunch];
 };
 
-__global__ void store_kernel(float* __restrict__ out, Floats values, int n) {
-  if (static_cast<int>(threadIdx.x) < n) out[threadIdx.x] = values.value[threadIdx.x];
+__global__ void store_kernel(std::uint32_t* __restrict__ out, Words words, int n) {
+  if (static_cast<int>(threadIdx.x) < n) out[threadIdx.x] = words.value[threadIdx.x];
 }
 
 }  // namespace
 
-void store(float* out, const float* values, int n, cudaStream_t stream) {
+void store(std::uint32_t* out, const std::uint32_t* words, int n, cudaStream_t stream) {
   for (int begin = 0; begin < n; begin += kStoredPerLaunch) {
-    Floats chunk{};
+    Words chunk{};
     const int count = std::min(kStoredPerLaunch, n - begin);
-    std::copy(values + begin, values + begin + count, chunk.value);
+    std::copy(words + begin, words + begin + count, chunk.value);
     launch(store_kernel, 1, kStoredPerLaunch, 0, stream, out + begin, chunk, count);
   }
 }

@@ -19,8 +19,8 @@ void accumulate(T* sum, const T* add, std::int64_t n, cudaStream_t stream);
 // n elements of `element_bytes` (1, 2 or 4) bytes, each set to the low bytes of `bits`.
 void fill(void* out, int element_bytes, std::uint32_t bits, std::int64_t n, cudaStream_t stream);
 
-// out[0, n) = values[0, n): a few host numbers written by a kernel that carries them as its
+// out[0, n) = words[0, n): a few host numbers written by a kernel that carries them as its
 // arguments, so neither a copy from pageable memory (a wait) nor a pinned buffer is needed.
-void store(float* out, const float* values, int n, cudaStream_t stream);
+void store(std::uint32_t* out, const std::uint32_t* words, int n, cudaStream_t stream);
 
 }  // namespace vit::cuda
