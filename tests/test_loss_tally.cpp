@@ -37,3 +37,22 @@ TEST_CASE("loss tally: sums each batch's mean loss times its rows, in float64", 
   CHECK(tally.read().loss_sum == 0.0);
   CHECK_THROWS_WITH(tally.add(a, 0), Catch::Contains("at least one row"));
 }
+
+TEST_CASE("prediction counts: top-1 is the first maximum, top-5 the rank, confusion by first arg-max", "[ops][loss]") {
+  const Tensor logits = Tensor::from_vector({1,   3, 3, 0, 0, 0,     // label 2 ties class 1, which comes first
+                                             6,   5, 4, 3, 2, 1,     // label 5 ranks 5: outside the top 5
+                                             NAN, 1, 2, 3, 4, 5,     // NaN is never the maximum: class 5
+                                             0,   0, 0, 0, 0, NAN},  // a NaN label logit ranks last
+                                            {4, 6});
+  const Tensor labels = Tensor::from_int32({2, 5, 5, 5}, {4});
+  PredictionCounts counts(Device::cpu(), 6);
+  counts.add(logits, labels);
+  counts.add(logits.slice(2, 3), labels.slice(2, 3));
+  const PredictionCounts::Counts got = counts.read();
+  CHECK(got.top1 == 2);  // row 2, twice
+  CHECK(got.top5 == 3);  // rows 0 and 2 (twice)
+  CHECK(got.confusion[2 * 6 + 1] == 1);
+  CHECK(got.confusion[5 * 6 + 0] == 2);  // rows 1 and 3 (no number above -inf in row 3 but zeros: class 0)
+  CHECK(got.confusion[5 * 6 + 5] == 2);
+  CHECK_THROWS_WITH(counts.add(logits, labels.slice(0, 2)), Catch::Contains("PredictionCounts::add takes logits"));
+}

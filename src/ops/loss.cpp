@@ -79,4 +79,27 @@ LossTally::Sums LossTally::read() const {
 
 void LossTally::reset() { sums_.fill(0.0f); }
 
+PredictionCounts::PredictionCounts(Device device, int classes) : classes_(classes) {
+  VIT_CHECK(classes > 0 && classes <= 46340, "PredictionCounts: ", classes, " classes is not in [1, 46340].");
+  counts_ = Tensor::zeros({2 + static_cast<std::int64_t>(classes) * classes}, DType::i32, device);
+}
+
+void PredictionCounts::add(const Tensor& logits, const Tensor& labels) {
+  detail::check_f32_or_cuda_bf16(logits, "PredictionCounts::add", "logits");
+  VIT_CHECK(logits.ndim() == 2 && logits.size(1) == classes_ && labels.dtype() == DType::i32 &&
+                labels.shape() == Shape{logits.size(0)} && logits.device() == counts_.device() &&
+                labels.device() == counts_.device(),
+            "PredictionCounts::add takes logits [B, ", classes_, "] and i32 labels [B] on ", counts_.device().str(),
+            ", got ", shape_str(logits.shape()), " and ", shape_str(labels.shape()), ".");
+  if (logits.size(0) == 0) return;
+  detail::dispatch(cpu_ops::count_predictions, cuda_ops::count_predictions, logits, labels, counts_);
+}
+
+PredictionCounts::Counts PredictionCounts::read() const {
+  const Tensor host = counts_.device().is_cpu() ? counts_ : counts_.to(Device::cpu());
+  const std::int32_t* values = host.data<std::int32_t>();
+  Counts counts{values[0], values[1], std::vector<std::int64_t>(values + 2, values + host.numel())};
+  return counts;
+}
+
 }  // namespace vit

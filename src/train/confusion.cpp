@@ -11,12 +11,13 @@ ConfusionMatrix::ConfusionMatrix(int classes)
   VIT_CHECK(classes > 0, "ConfusionMatrix: the number of classes must be positive, got ", classes, ".");
 }
 
-void ConfusionMatrix::add(int truth, int predicted) {
+void ConfusionMatrix::add(int truth, int predicted, std::int64_t count) {
   VIT_CHECK(truth >= 0 && truth < classes_ && predicted >= 0 && predicted < classes_,
             "ConfusionMatrix::add: classes must be in [0, ", classes_, "), got truth ", truth,
             " and prediction ", predicted, ".");
-  ++counts_[static_cast<std::size_t>(truth * classes_ + predicted)];
-  ++total_;
+  VIT_CHECK(count >= 0, "ConfusionMatrix::add: a count cannot be negative, got ", count, ".");
+  counts_[static_cast<std::size_t>(truth * classes_ + predicted)] += count;
+  total_ += count;
 }
 
 std::int64_t ConfusionMatrix::count(int truth, int predicted) const {

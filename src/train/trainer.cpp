@@ -225,8 +225,8 @@ struct Run {
   }
 
   // The same step replayed from the graph (captured at its first use; the capture runs nothing).
-  // Its batch is copied into the graph's buffers, and begin_step writes the step's learning rate
-  // and bias corrections to device memory, where the captured update kernels read them.
+  // Its batch is copied into the graph's buffers, and the step's dropout seed, learning rate and
+  // bias corrections are written to device memory, where the captured kernels read them.
   void graph_step(const Tensor& images, const Tensor& labels) {
     StepGraph& g = step_graph;
     if (!g.images.defined()) {
@@ -235,6 +235,7 @@ struct Run {
     }
     g.images.copy_from(images);
     g.labels.copy_from(labels);
+    model->begin_replayed_forward();  // counts the forward, writes its dropout seed to the device
     optimizer->set_lr(scheduler->lr_at(state.step));
     optimizer->begin_step();
     if (g.graph == nullptr) {
@@ -247,8 +248,6 @@ struct Run {
         optimizer->run_step();
         optimizer->zero_grad();
       });
-    } else {  // the capture counted its forward; a replay counts its own (the dropout state's step)
-      model->set_dropout_state(model->dropout_seed(), model->forward_count() + 1);
     }
     g.graph->replay();
     ++state.step;
@@ -336,32 +335,32 @@ EvalResult evaluate(ViT& model, data::Loader& loader, float label_smoothing) {
   model.eval();
   NoGradGuard no_grad;
   const int classes = model.config().num_classes;
-  EvalResult result{0, 0, 0, 0, ConfusionMatrix(classes)};
-  double loss_sum = 0;
-  std::int64_t top1 = 0, top5 = 0;
-  std::vector<int> best;
+  const Device device = model.cls_token.device();
+  // Every batch only queues work: the sums and counts are read once, at the end.
+  LossTally losses(device);
+  PredictionCounts predictions(device, classes);
+  BatchUpload image_upload(device), label_upload(device);
+  std::int64_t images = 0;
   for (data::Batch& batch : loader.epoch(0)) {
-    const Device device = model.cls_token.device();
+    const Tensor labels = label_upload.upload(batch.labels);
     Tape tape;
-    Tensor logits = model.forward(batch.images.to(device), tape);
-    const float loss = cross_entropy(logits, batch.labels.to(device), label_smoothing, tape).item();
-    if (!logits.device().is_cpu()) logits = logits.to(Device::cpu());
-    const std::int64_t rows = batch.labels.numel();
-    loss_sum += static_cast<double>(loss) * static_cast<double>(rows);
-    for (std::int64_t i = 0; i < rows; ++i) {
-      const int truth = batch.labels.data<std::int32_t>()[i];
-      top_k(logits.data<float>() + i * classes, classes, 5, best);
-      top1 += best[0] == truth;
-      top5 += std::find(best.begin(), best.end(), truth) != best.end();
-      result.confusion.add(truth, best[0]);
-    }
-    result.images += rows;
+    const Tensor logits = model.forward(image_upload.upload(batch.images), tape);
+    losses.add(cross_entropy_and_correct(logits, labels, label_smoothing, tape), labels.numel());
+    predictions.add(logits, labels);
+    images += labels.numel();
   }
   model.train(was_training);
-  VIT_CHECK(result.images > 0, "the validation set produced no images (all corrupt?).");
-  result.loss = loss_sum / static_cast<double>(result.images);
-  result.top1 = static_cast<double>(top1) / static_cast<double>(result.images);
-  result.top5 = static_cast<double>(top5) / static_cast<double>(result.images);
+  VIT_CHECK(images > 0, "the validation set produced no images (all corrupt?).");
+  const LossTally::Sums sums = losses.read();
+  const PredictionCounts::Counts counts = predictions.read();
+  EvalResult result{sums.loss_sum / static_cast<double>(images),
+                    static_cast<double>(counts.top1) / static_cast<double>(images),
+                    static_cast<double>(counts.top5) / static_cast<double>(images), images, ConfusionMatrix(classes)};
+  for (int truth = 0; truth < classes; ++truth) {
+    for (int predicted = 0; predicted < classes; ++predicted) {
+      result.confusion.add(truth, predicted, counts.confusion[static_cast<std::size_t>(truth * classes + predicted)]);
+    }
+  }
   return result;
 }
 

@@ -97,3 +97,28 @@ TEST_CASE("cuda cross entropy: a label outside the classes is a device fault, ra
                                                     "the 7 classes\\..*"));
   CHECK(std::isnan(loss.download()[0]));  // raised once; the loss of a bad batch is NaN
 }
+
+TEMPLATE_TEST_CASE("cuda prediction counts: top-1, top-5 and confusion as the cpu counts them", "[cuda][loss]", float,
+                   bfloat16) {
+  const std::int64_t rows = 45, classes = 301;
+  auto logits = random_normal(rows * classes, 38, 2.0f);
+  const auto labels = random_labels(rows, 39, static_cast<int>(classes));
+  for (std::int64_t r = 0; r < rows; r += 4) logits[r * classes + labels[r]] = 9.0f;  // some right
+  for (std::int64_t r = 1; r < rows; r += 4) {  // some ties with the label, some just above it
+    logits[r * classes + (labels[r] + 7) % classes] = logits[r * classes + labels[r]];
+    logits[r * classes + (labels[r] + 3) % classes] = logits[r * classes + labels[r]] + 0.5f;
+  }
+  logits[2 * classes + 17] = NAN;
+  if (!std::is_same_v<TestType, float>) logits = round_bf16(logits);
+  const auto d_logits = upload_as<TestType>(logits);
+  DeviceBuffer<std::int32_t> d_labels(labels);
+  DeviceBuffer<std::int32_t> counts(std::vector<std::int32_t>(2 + classes * classes, 0));
+  vit::cuda::count_predictions(d_logits.get(), d_labels.get(), rows, classes, counts.get(), nullptr);
+  vit::cuda::count_predictions(d_logits.get(), d_labels.get(), rows, classes, counts.get(), nullptr);  // adds
+  std::vector<std::int32_t> want(2 + classes * classes, 0);
+  vit::cpu::count_predictions(logits.data(), labels.data(), rows, classes, want.data());
+  vit::cpu::count_predictions(logits.data(), labels.data(), rows, classes, want.data());
+  CHECK(counts.download() == want);
+  CHECK(want[0] > 0);
+  CHECK(want[1] > want[0]);
+}

@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <vector>
 
 #include "vitcuda/autograd/tape.h"
 
@@ -35,6 +36,26 @@ class LossTally {
 
  private:
   Tensor sums_;  // u8 [16]: the float64 loss sum, then the int64 correct count
+};
+
+// Top-1, top-5 and confusion counts of an evaluation, on the device of its batches: add() queues
+// one kernel, read() copies them back. A label ranks by how many classes score above it (ties to
+// the smaller index: top-1 is the first arg-max; a NaN label logit ranks last); the confusion
+// matrix counts (label, first arg-max) pairs. Integer counts: exact in any order.
+class PredictionCounts {
+ public:
+  struct Counts {
+    std::int64_t top1 = 0, top5 = 0;
+    std::vector<std::int64_t> confusion;  // [label * classes + predicted]
+  };
+
+  PredictionCounts(Device device, int classes);
+  void add(const Tensor& logits, const Tensor& labels);  // logits [B, classes], labels [B] i32
+  Counts read() const;
+
+ private:
+  int classes_;
+  Tensor counts_;  // i32 [2 + classes^2]: top-1, top-5, the confusion matrix
 };
 
 }  // namespace vit

@@ -11,7 +11,7 @@ class ConfusionMatrix {
  public:
   explicit ConfusionMatrix(int classes);
 
-  void add(int truth, int predicted);
+  void add(int truth, int predicted, std::int64_t count = 1);
   std::int64_t count(int truth, int predicted) const;
   std::int64_t total() const { return total_; }
   int classes() const { return classes_; }

@@ -64,6 +64,34 @@ std::int32_t count_correct(const float* logits, const std::int32_t* labels, std:
   return correct;
 }
 
+std::int64_t label_rank(const float* row, std::int64_t classes, std::int32_t label) {
+  const float target = row[label];
+  if (std::isnan(target)) return classes;
+  std::int64_t rank = 0;
+  for (std::int64_t c = 0; c < classes; ++c) rank += row[c] > target || (row[c] == target && c < label);
+  return rank;
+}
+
+void count_predictions(const float* logits, const std::int32_t* labels, std::int64_t rows, std::int64_t classes,
+                       std::int32_t* counts) {
+  for (std::int64_t r = 0; r < rows; ++r) {
+    if (labels[r] < 0 || labels[r] >= classes) continue;  // cross_entropy reports it
+    const float* row = logits + r * classes;
+    const std::int64_t rank = label_rank(row, classes, labels[r]);
+    counts[0] += rank == 0;
+    counts[1] += rank < 5;
+    float top = -INFINITY;
+    std::int64_t best = 0;  // the first maximum; class 0 when no logit is a number above -inf
+    for (std::int64_t c = 0; c < classes; ++c) {
+      if (row[c] > top) {
+        top = row[c];
+        best = c;
+      }
+    }
+    ++counts[2 + labels[r] * classes + best];
+  }
+}
+
 void tally_batch(const float* loss, const std::int32_t* correct, std::int64_t rows, double* loss_sum,
                  std::int64_t* correct_sum) {
   *loss_sum += static_cast<double>(*loss) * static_cast<double>(rows);

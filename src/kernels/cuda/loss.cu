@@ -128,6 +128,37 @@ __global__ void __launch_bounds__(kBlock)
   }
 }
 
+// One block per row: the label's rank (classes above it, ties to the smaller index; a NaN label
+// logit ranks last) summed over the block's threads, and the first arg-max from row_stats.
+template <typename T>
+__global__ void __launch_bounds__(kBlock)
+    count_predictions_kernel(const T* __restrict__ logits, const std::int32_t* __restrict__ labels,
+                             std::int64_t classes, std::int32_t* __restrict__ counts) {
+  VIT_SHARED(std::int32_t, warp_ranks, [32]);
+  const std::int64_t r = blockIdx.x;
+  const std::int32_t label = labels[r];
+  if (label < 0 || label >= classes) return;  // the whole block: cross_entropy reports the fault
+  const T* row = logits + r * classes;
+  const RowStats stats = row_stats(row, classes);
+  const float target = to_float(row[label]);
+  std::int32_t rank = 0;
+  for (std::int64_t c = threadIdx.x; c < classes; c += blockDim.x) {
+    const float v = to_float(row[c]);
+    rank += v > target || (v == target && c < label);
+  }
+  for (int offset = 16; offset > 0; offset /= 2) rank += __shfl_xor_sync(kFullMask, rank, offset);
+  if (threadIdx.x % 32 == 0) warp_ranks[threadIdx.x / 32] = rank;
+  __syncthreads();
+  if (threadIdx.x != 0) return;
+  rank = 0;
+  for (unsigned w = 0; w < blockDim.x / 32; ++w) rank += warp_ranks[w];
+  if (target != target) rank = static_cast<std::int32_t>(classes);  // NaN
+  if (rank == 0) atomicAdd(&counts[0], 1);
+  if (rank < 5) atomicAdd(&counts[1], 1);
+  const std::int64_t predicted = stats.argmax < classes ? stats.argmax : 0;  // no maximum: class 0, as on the cpu
+  atomicAdd(&counts[2 + label * classes + predicted], 1);
+}
+
 __global__ void tally_batch_kernel(const float* __restrict__ loss, const std::int32_t* __restrict__ correct,
                                    std::int64_t rows, double* __restrict__ loss_sum,
                                    std::int64_t* __restrict__ correct_sum) {
@@ -136,6 +167,15 @@ __global__ void tally_batch_kernel(const float* __restrict__ loss, const std::in
 }
 
 }  // namespace
+
+template <typename T>
+void count_predictions(const T* logits, const std::int32_t* labels, std::int64_t rows, std::int64_t classes,
+                       std::int32_t* counts, cudaStream_t stream) {
+  VIT_CHECK(rows >= 1 && rows <= 0x7fffffff && classes >= 1, "count_predictions: bad shape [", rows, ", ", classes,
+            "].");
+  launch(count_predictions_kernel<typename DeviceTypeOf<T>::type>, static_cast<unsigned>(rows), kBlock, 0, stream,
+         device_ptr(logits), labels, classes, counts);
+}
 
 void tally_batch(const float* loss, const std::int32_t* correct, std::int64_t rows, double* loss_sum,
                  std::int64_t* correct_sum, cudaStream_t stream) {
@@ -166,7 +206,9 @@ void cross_entropy_backward(const T* logits, const std::int32_t* labels, const f
   template void cross_entropy_forward<T>(const T*, const std::int32_t*, std::int64_t, std::int64_t, float, float*,     \
                                          std::int32_t*, DeviceFault*, cudaStream_t);                                   \
   template void cross_entropy_backward<T>(const T*, const std::int32_t*, const float*, T*, std::int64_t, std::int64_t, \
-                                          float, cudaStream_t);
+                                          float, cudaStream_t);                                                        \
+  template void count_predictions<T>(const T*, const std::int32_t*, std::int64_t, std::int64_t, std::int32_t*,         \
+                                     cudaStream_t);
 VIT_INSTANTIATE(float)
 VIT_INSTANTIATE(bfloat16)
 #undef VIT_INSTANTIATE

@@ -22,6 +22,12 @@ template <typename T>
 void cross_entropy_backward(const T* logits, const std::int32_t* labels, const float* dloss, T* dlogits,
                             std::int64_t rows, std::int64_t classes, float smoothing, cudaStream_t stream);
 
+// The twin of cpu::count_predictions (one block per row; integer atomics, exact in any order):
+// counts = {top1, top5, confusion[label * classes + first arg-max]...}, added to.
+template <typename T>
+void count_predictions(const T* logits, const std::int32_t* labels, std::int64_t rows, std::int64_t classes,
+                       std::int32_t* counts, cudaStream_t stream);
+
 // The twin of cpu::tally_batch: *loss_sum += *loss * rows, *correct_sum += *correct (one thread,
 // so the sums have the bits of a host loop over the batches).
 void tally_batch(const float* loss, const std::int32_t* correct, std::int64_t rows, double* loss_sum,

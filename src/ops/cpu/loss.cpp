@@ -17,6 +17,11 @@ void cross_entropy_forward(const Tensor& logits, const Tensor& labels, float smo
   }
 }
 
+void count_predictions(const Tensor& logits, const Tensor& labels, const Tensor& counts) {
+  cpu::count_predictions(logits.data<float>(), labels.data<std::int32_t>(), logits.size(0), logits.size(1),
+                         counts.data<std::int32_t>());
+}
+
 void tally_batch(const Tensor& loss, const Tensor& correct, std::int64_t rows, const Tensor& sums) {
   double loss_sum = 0;
   std::int64_t correct_sum = 0;

@@ -23,6 +23,14 @@ void cross_entropy_forward(const Tensor& logits, const Tensor& labels, float smo
   });
 }
 
+void count_predictions(const Tensor& logits, const Tensor& labels, const Tensor& counts) {
+  with_storage_type(logits.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    cuda::count_predictions<T>(logits.data<T>(), labels.data<std::int32_t>(), logits.size(0), logits.size(1),
+                               counts.data<std::int32_t>(), compute_stream());
+  });
+}
+
 void tally_batch(const Tensor& loss, const Tensor& correct, std::int64_t rows, const Tensor& sums) {
   auto* bytes = sums.data<std::uint8_t>();  // 256-byte aligned device memory
   cuda::tally_batch(loss.data<float>(), correct.data<std::int32_t>(), rows, reinterpret_cast<double*>(bytes),
