@@ -95,6 +95,8 @@ void PredictionCounts::add(const Tensor& logits, const Tensor& labels) {
   detail::dispatch(cpu_ops::count_predictions, cuda_ops::count_predictions, logits, labels, counts_);
 }
 
+void PredictionCounts::reset() { counts_.fill(0.0f); }
+
 PredictionCounts::Counts PredictionCounts::read() const {
   const Tensor host = counts_.device().is_cpu() ? counts_ : counts_.to(Device::cpu());
   const std::int32_t* values = host.data<std::int32_t>();

@@ -108,6 +108,7 @@ struct Run {
   TrainingState state;
   std::int64_t steps_per_epoch = 0;
   std::unique_ptr<LossTally> tally;  // the epoch's loss and accuracy; kept for the run: a graph writes it
+  std::unique_ptr<Evaluator> evaluator;  // kept for the run: it may hold a graph
   // --cuda-graph: the full-batch step, captured at the second full batch and replayed after; the
   // graph reads its batch from its own buffers. Last: destroyed first.
   struct StepGraph {
@@ -132,6 +133,7 @@ struct Run {
     tally = std::make_unique<LossTally>(model->cls_token.device());
     train_loader = std::make_unique<data::Loader>(folder.train(), loader_options(c, true));
     val_loader = std::make_unique<data::Loader>(folder.val(), loader_options(c, false));
+    evaluator = std::make_unique<Evaluator>(*model, *val_loader, c.label_smoothing, c.use_cuda_graph());
     steps_per_epoch = (train_loader->batches_per_epoch() + c.grad_accum - 1) / c.grad_accum;
   }
 
@@ -330,40 +332,6 @@ void top_k(const float* row, int classes, int k, std::vector<int>& out) {
   out.resize(k);
 }
 
-EvalResult evaluate(ViT& model, data::Loader& loader, float label_smoothing) {
-  const bool was_training = model.training();
-  model.eval();
-  NoGradGuard no_grad;
-  const int classes = model.config().num_classes;
-  const Device device = model.cls_token.device();
-  // Every batch only queues work: the sums and counts are read once, at the end.
-  LossTally losses(device);
-  PredictionCounts predictions(device, classes);
-  BatchUpload image_upload(device), label_upload(device);
-  std::int64_t images = 0;
-  for (data::Batch& batch : loader.epoch(0)) {
-    const Tensor labels = label_upload.upload(batch.labels);
-    Tape tape;
-    const Tensor logits = model.forward(image_upload.upload(batch.images), tape);
-    losses.add(cross_entropy_and_correct(logits, labels, label_smoothing, tape), labels.numel());
-    predictions.add(logits, labels);
-    images += labels.numel();
-  }
-  model.train(was_training);
-  VIT_CHECK(images > 0, "the validation set produced no images (all corrupt?).");
-  const LossTally::Sums sums = losses.read();
-  const PredictionCounts::Counts counts = predictions.read();
-  EvalResult result{sums.loss_sum / static_cast<double>(images),
-                    static_cast<double>(counts.top1) / static_cast<double>(images),
-                    static_cast<double>(counts.top5) / static_cast<double>(images), images, ConfusionMatrix(classes)};
-  for (int truth = 0; truth < classes; ++truth) {
-    for (int predicted = 0; predicted < classes; ++predicted) {
-      result.confusion.add(truth, predicted, counts.confusion[static_cast<std::size_t>(truth * classes + predicted)]);
-    }
-  }
-  return result;
-}
-
 int run(const TrainConfig& config) {
   config.validate();
   flush_denormals_to_zero();  // late-training denormals slowed cpu steps
@@ -375,7 +343,7 @@ int run(const TrainConfig& config) {
   }
   run.prepare_optimization();
   if (config.eval_only) {
-    const EvalResult r = evaluate(*run.model, *run.val_loader, config.label_smoothing);
+    const EvalResult r = run.evaluator->run();
     std::printf("validation: loss %.4f  top-1 %.2f%%  top-5 %.2f%%  (%lld images)\n", r.loss, 100 * r.top1,
                 100 * r.top5, static_cast<long long>(r.images));
     return 0;
@@ -406,7 +374,7 @@ int run(const TrainConfig& config) {
     VIT_CHECK(seen > 0, "epoch ", epoch + 1, " trained on no image: no training image in '", config.data,
               "' could be decoded (see the warnings above).");
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    const EvalResult val = evaluate(*run.model, *run.val_loader, config.label_smoothing);
+    const EvalResult val = run.evaluator->run();
     run.check_finite("validation loss", val.loss, epoch);
     const double train_loss = totals.loss_sum / static_cast<double>(seen);
     const double train_acc = static_cast<double>(totals.correct) / static_cast<double>(seen);

@@ -52,6 +52,7 @@ class PredictionCounts {
   PredictionCounts(Device device, int classes);
   void add(const Tensor& logits, const Tensor& labels);  // logits [B, classes], labels [B] i32
   Counts read() const;
+  void reset();
 
  private:
   int classes_;

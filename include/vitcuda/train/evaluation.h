@@ -1,0 +1,50 @@
+#pragma once
+// Evaluation of a model on a validation loader: loss, top-1, top-5 and the confusion matrix.
+// Every batch only queues work on the model's device (BatchUpload, LossTally, PredictionCounts);
+// the results are read once per pass. With a CUDA graph, batches of the shape seen first are
+// replayed from a captured forward after the first of them.
+#include <cstdint>
+#include <memory>
+
+#include "vitcuda/data/loader.h"
+#include "vitcuda/layers/vit.h"
+#include "vitcuda/ops/loss.h"
+#include "vitcuda/runtime/cuda_graph.h"
+#include "vitcuda/train/confusion.h"
+
+namespace vit::train {
+
+struct EvalResult {
+  double loss, top1, top5;  // accuracies as fractions
+  std::int64_t images;
+  ConfusionMatrix confusion;  // of the top-1 predictions
+};
+
+// Passes over one loader, e.g. one per epoch: the graph and the device sums are kept between them.
+class Evaluator {
+ public:
+  // cuda_graph: replay batches of one shape from a CUDA graph (cuda models only).
+  Evaluator(ViT& model, data::Loader& loader, float label_smoothing, bool cuda_graph = false);
+  // One pass in eval mode without recording gradients; the model's mode is restored after.
+  EvalResult run();
+
+ private:
+  void forward(const Tensor& images, const Tensor& labels);  // queues the loss and counts of a batch
+  void replay(const Tensor& images, const Tensor& labels);
+
+  ViT& model_;
+  data::Loader& loader_;
+  float label_smoothing_;
+  bool cuda_graph_;
+  LossTally losses_;
+  PredictionCounts predictions_;
+  Tensor graph_images_, graph_labels_;  // the graph's input
+  Shape warm_shape_;                    // an eager pass ran at this shape: the next one captures
+  std::unique_ptr<CudaGraph> graph_;    // last: destroyed first
+};
+
+// Loss (with the given label smoothing), top-1 and top-5 accuracy of `model` over one pass of
+// `loader`, in eval mode and without recording gradients.
+EvalResult evaluate(ViT& model, data::Loader& loader, float label_smoothing);
+
+}  // namespace vit::train

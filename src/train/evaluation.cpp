@@ -1,0 +1,75 @@
+#include "vitcuda/train/evaluation.h"
+
+#include "vitcuda/ops.h"
+#include "vitcuda/runtime/batch_upload.h"
+
+namespace vit::train {
+
+Evaluator::Evaluator(ViT& model, data::Loader& loader, float label_smoothing, bool cuda_graph)
+    : model_(model),
+      loader_(loader),
+      label_smoothing_(label_smoothing),
+      cuda_graph_(cuda_graph && model.cls_token.device().is_cuda()),
+      losses_(model.cls_token.device()),
+      predictions_(model.cls_token.device(), model.config().num_classes) {}
+
+void Evaluator::forward(const Tensor& images, const Tensor& labels) {
+  Tape tape;
+  const Tensor logits = model_.forward(images, tape);
+  losses_.add(cross_entropy_and_correct(logits, labels, label_smoothing_, tape), labels.numel());
+  predictions_.add(logits, labels);
+}
+
+void Evaluator::replay(const Tensor& images, const Tensor& labels) {
+  if (graph_ == nullptr) {
+    graph_images_ = Tensor::empty(images.shape(), images.dtype(), images.device());
+    graph_labels_ = Tensor::empty(labels.shape(), labels.dtype(), labels.device());
+    graph_ = std::make_unique<CudaGraph>([&] { forward(graph_images_, graph_labels_); });
+  }
+  graph_images_.copy_from(images);
+  graph_labels_.copy_from(labels);
+  graph_->replay();
+}
+
+EvalResult Evaluator::run() {
+  const bool was_training = model_.training();
+  model_.eval();
+  NoGradGuard no_grad;
+  const Device device = model_.cls_token.device();
+  losses_.reset();
+  predictions_.reset();
+  BatchUpload image_upload(device), label_upload(device);
+  std::int64_t images = 0;
+  for (data::Batch& batch : loader_.epoch(0)) {
+    const Tensor labels = label_upload.upload(batch.labels), pixels = image_upload.upload(batch.images);
+    const bool graph_shape =
+        graph_ != nullptr ? pixels.shape() == graph_images_.shape() : pixels.shape() == warm_shape_;
+    if (cuda_graph_ && graph_shape) {
+      replay(pixels, labels);
+    } else {
+      forward(pixels, labels);
+      if (cuda_graph_ && graph_ == nullptr) warm_shape_ = pixels.shape();
+    }
+    images += labels.numel();
+  }
+  model_.train(was_training);
+  VIT_CHECK(images > 0, "the validation set produced no images (all corrupt?).");
+  const LossTally::Sums sums = losses_.read();
+  const PredictionCounts::Counts counts = predictions_.read();
+  const int classes = model_.config().num_classes;
+  const auto share = [images](std::int64_t count) { return static_cast<double>(count) / static_cast<double>(images); };
+  EvalResult result{sums.loss_sum / static_cast<double>(images), share(counts.top1), share(counts.top5), images,
+                    ConfusionMatrix(classes)};
+  for (int truth = 0; truth < classes; ++truth) {
+    for (int predicted = 0; predicted < classes; ++predicted) {
+      result.confusion.add(truth, predicted, counts.confusion[static_cast<std::size_t>(truth * classes + predicted)]);
+    }
+  }
+  return result;
+}
+
+EvalResult evaluate(ViT& model, data::Loader& loader, float label_smoothing) {
+  return Evaluator(model, loader, label_smoothing).run();
+}
+
+}  // namespace vit::train
