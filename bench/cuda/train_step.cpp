@@ -43,6 +43,7 @@ ViTConfig bench_config(const char* preset) {
 enum class Input { on_device, upload_u8, graph_upload_u8 };
 
 void BM_train_step(benchmark::State& state, const char* preset, DType autocast, Input input) {
+  cuda::empty_cache();  // a variant's peak must not include blocks cached by the one before
   const ViTConfig config = bench_config(preset);
   const bool full_size = !cuda::bench::interpreter() || std::getenv("VIT_SIM_SKIP_KERNELS") != nullptr;
   const std::int64_t batch = full_size ? state.range(0) : 2, steps = cuda::bench::pick(4, 1);

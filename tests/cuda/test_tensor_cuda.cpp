@@ -93,10 +93,10 @@ TEST_CASE("cuda allocator: size classes, and a smaller request takes a cached bl
     const Tensor t = Tensor::empty({bytes}, DType::u8, Device::cuda());
     return static_cast<std::int64_t>(cuda::allocator_stats().in_use_bytes - before);
   };
-  CHECK(held_for(4000) == 4096);            // 512-byte steps below 1 MiB
-  CHECK(held_for(5 * MiB + 1) == 6 * MiB);  // 1 MiB steps up to 8 MiB
-  CHECK(held_for(40'000'000) == 40 * MiB);  // 4 MiB steps from 32 MiB: an eighth
-  CHECK(held_for(33 * MiB) == 36 * MiB);
+  CHECK(held_for(4000) == 4096);                // 512-byte steps below 1 MiB
+  CHECK(held_for(5 * MiB + 1) == 6 * MiB);      // 1 MiB steps up to 128 MiB
+  CHECK(held_for(40'000'000) == 39 * MiB);
+  CHECK(held_for(130 * MiB + 1) == 132 * MiB);  // 2 MiB steps from 128 MiB: a 64th
   cuda::empty_cache();
   const std::size_t allocations = cuda::allocator_stats().device_allocations;
   { const Tensor full_batch = Tensor::empty({40 * MiB}, DType::u8, Device::cuda()); }

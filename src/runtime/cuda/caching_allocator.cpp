@@ -19,7 +19,7 @@ namespace {
 
 constexpr std::size_t kSmallUnit = 512;
 constexpr std::size_t kLargeUnit = 1 << 20;
-constexpr int kClassesPerPowerOfTwo = 8;
+constexpr int kClassesPerPowerOfTwo = 64;
 
 struct Block {
   std::size_t size;
@@ -40,8 +40,8 @@ Cache& cache() {
   return *instance;
 }
 
-// The size class of a request: 512-byte steps below 1 MiB; above, steps of an eighth of the power
-// of two below it, and at least 1 MiB.
+// The size class of a request: 512-byte steps below 1 MiB; above, steps of 1/64 of the power of
+// two below it, and at least 1 MiB. (Eighths cost ViT-B/16 8% of its peak in rounding.)
 std::size_t size_class(std::size_t bytes) {
   if (bytes < kLargeUnit) return round_up(bytes, kSmallUnit);
   const std::size_t step = std::max(kLargeUnit, std::bit_floor(bytes) / kClassesPerPowerOfTwo);

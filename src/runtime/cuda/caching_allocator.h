@@ -1,12 +1,13 @@
 #pragma once
 // The caching allocator behind cuda tensors. A training step allocates the same activations and
 // gradients every step; cudaMalloc/cudaFree synchronise the device and cost far more than the
-// kernels of a small step. Sizes are rounded to classes (512-byte steps below 1 MiB; above, eight
-// classes per power of two, at least 1 MiB apart: at most 12.5% rounding), freed blocks go to
-// free lists by class, and a request takes a cached block of its class, else the smallest cached
-// one up to twice its size (so the smaller last batch of an epoch reuses the full batches'
-// blocks instead of growing a second pool), else cudaMalloc. The steady state calls neither. All work runs on one
-// stream, so a block freed on the host may be reused at once: the stream orders the old kernels before the new ones.
+// kernels of a small step. Sizes are rounded to classes (512-byte steps below 1 MiB; above, 64
+// classes per power of two, at least 1 MiB apart: 1.6% rounding at most from 64 MiB, where ViT-B's
+// activations are), freed blocks go to free lists by class, and a request takes a cached block of
+// its class, else the smallest cached one up to twice its size (so the smaller last batch of an
+// epoch reuses the full batches' blocks instead of growing a second pool), else cudaMalloc. The
+// steady state calls neither. All work runs on one stream, so a block freed on the host may be
+// reused at once: the stream orders the old kernels before the new ones.
 // Thread-safe. In the interpreter build "device" memory is the interpreter's host memory (its cudaMalloc), and every
 // block handed out is filled with NaN bytes, so a test sees an output element an op forgot to write.
 #include <cstddef>
