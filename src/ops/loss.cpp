@@ -70,7 +70,7 @@ void LossTally::add(const CrossEntropy& batch, std::int64_t rows) {
 }
 
 LossTally::Sums LossTally::read() const {
-  const Tensor host = sums_.device().is_cpu() ? sums_ : sums_.to(Device::cpu());
+  const Tensor host = sums_.to(Device::cpu());  // the tensor itself on the cpu
   Sums sums;
   std::memcpy(&sums.loss_sum, host.data<std::uint8_t>(), sizeof(double));
   std::memcpy(&sums.correct, host.data<std::uint8_t>() + sizeof(double), sizeof(std::int64_t));
@@ -98,7 +98,7 @@ void PredictionCounts::add(const Tensor& logits, const Tensor& labels) {
 void PredictionCounts::reset() { counts_.fill(0.0f); }
 
 PredictionCounts::Counts PredictionCounts::read() const {
-  const Tensor host = counts_.device().is_cpu() ? counts_ : counts_.to(Device::cpu());
+  const Tensor host = counts_.to(Device::cpu());  // the tensor itself on the cpu
   const std::int32_t* values = host.data<std::int32_t>();
   Counts counts{values[0], values[1], std::vector<std::int64_t>(values + 2, values + host.numel())};
   return counts;

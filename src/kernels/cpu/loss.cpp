@@ -11,6 +11,19 @@ namespace vit::cpu {
 
 namespace {
 
+// The first index of the row's maximum, or -1 for a row of NaN and -inf only (as on cuda).
+std::int64_t first_argmax(const float* row, std::int64_t classes) {
+  float top = -INFINITY;
+  std::int64_t best = -1;
+  for (std::int64_t c = 0; c < classes; ++c) {
+    if (row[c] > top) {
+      top = row[c];
+      best = c;
+    }
+  }
+  return best;
+}
+
 double row_log_sum_exp(const float* row, std::int64_t classes) {
   const float row_max = *std::max_element(row, row + classes);
   double sum = 0.0;
@@ -49,18 +62,7 @@ void cross_entropy_backward(const float* logits, const std::int32_t* labels, flo
 
 std::int32_t count_correct(const float* logits, const std::int32_t* labels, std::int64_t rows, std::int64_t classes) {
   std::int32_t correct = 0;
-  for (std::int64_t r = 0; r < rows; ++r) {
-    const float* row = logits + r * classes;
-    float top = -INFINITY;
-    std::int64_t best = -1;  // stays -1 for a row of NaN and -inf only
-    for (std::int64_t c = 0; c < classes; ++c) {
-      if (row[c] > top) {
-        top = row[c];
-        best = c;
-      }
-    }
-    correct += best == labels[r];
-  }
+  for (std::int64_t r = 0; r < rows; ++r) correct += first_argmax(logits + r * classes, classes) == labels[r];
   return correct;
 }
 
@@ -80,14 +82,7 @@ void count_predictions(const float* logits, const std::int32_t* labels, std::int
     const std::int64_t rank = label_rank(row, classes, labels[r]);
     counts[0] += rank == 0;
     counts[1] += rank < 5;
-    float top = -INFINITY;
-    std::int64_t best = 0;  // the first maximum; class 0 when no logit is a number above -inf
-    for (std::int64_t c = 0; c < classes; ++c) {
-      if (row[c] > top) {
-        top = row[c];
-        best = c;
-      }
-    }
+    const std::int64_t best = std::max<std::int64_t>(first_argmax(row, classes), 0);  // none: class 0, as on cuda
     ++counts[2 + labels[r] * classes + best];
   }
 }

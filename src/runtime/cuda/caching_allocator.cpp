@@ -64,11 +64,15 @@ void* handed_out(void* block, [[maybe_unused]] std::size_t bytes, [[maybe_unused
   return block;
 }
 
-// A block for `size` (a size class) and its actual size: a cached one of that class, else the
-// smallest cached one up to twice as large, else a new one.
+// A cached block for `size` (a size class) and its actual size: the smallest from `size` to twice
+// that, so one of its own class first; {nullptr, 0} when there is none.
+std::pair<void*, std::size_t> take_cached(FreeLists& free_blocks, std::size_t size) {
+  return free_blocks.take_fitting(size, 2 * size);
+}
+
+// A block for `size` and its actual size: a cached one, else a new one.
 std::pair<void*, std::size_t> allocate_block(Cache& c, std::size_t size) {
-  if (void* block = c.free_blocks.take(size)) return {block, size};
-  if (const auto fitting = c.free_blocks.take_fitting(size, 2 * size); fitting.first != nullptr) return fitting;
+  if (const auto cached = take_cached(c.free_blocks, size); cached.first != nullptr) return cached;
   void* block = nullptr;
   if (cudaMalloc(&block, size) != cudaSuccess) {
     (void)cudaGetLastError();  // clear the sticky out-of-memory error before retrying
@@ -101,13 +105,7 @@ void* cached_allocate(std::size_t bytes) {
   std::pair<void*, std::size_t> block{nullptr, 0};
   {
     std::lock_guard<std::mutex> lock(c.mutex);
-    if (pool != nullptr) {  // the graph's own free blocks first
-      if (void* exact = pool->free_blocks.take(size)) {
-        block = {exact, size};
-      } else {
-        block = pool->free_blocks.take_fitting(size, 2 * size);
-      }
-    }
+    if (pool != nullptr) block = take_cached(pool->free_blocks, size);  // the graph's own blocks first
     if (block.first == nullptr) {
       block = allocate_block(c, size);
       if (pool != nullptr) pool->blocks[block.first] = block.second;

@@ -7,8 +7,8 @@
 // its class, else the smallest cached one up to twice its size (so the smaller last batch of an
 // epoch reuses the full batches' blocks instead of growing a second pool), else cudaMalloc. The
 // steady state calls neither. All work runs on one stream, so a block freed on the host may be
-// reused at once: the stream orders the old kernels before the new ones.
-// Thread-safe. In the interpreter build "device" memory is the interpreter's host memory (its cudaMalloc), and every
+// reused at once: the stream orders the old kernels before the new ones. Thread-safe. In the
+// interpreter build "device" memory is the interpreter's host memory (its cudaMalloc), and every
 // block handed out is filled with NaN bytes, so a test sees an output element an op forgot to write.
 #include <cstddef>
 

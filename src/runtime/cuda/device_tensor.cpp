@@ -4,7 +4,7 @@
 
 #include "runtime/cuda/compute_stream.h"
 #include "runtime/cuda/cuda_api.h"
-#include "runtime/cuda/device_fault.h"
+#include "runtime/cuda/memory.h"
 #include "runtime/cuda/tensor_kernels.h"
 
 namespace vit::cuda {
@@ -15,17 +15,17 @@ void copy_bytes(void* destination, Device to, const void* source, Device from, s
     std::memcpy(destination, source, bytes);
     return;
   }
-  const cudaMemcpyKind kind =
-      from.is_cpu() ? cudaMemcpyHostToDevice : (to.is_cpu() ? cudaMemcpyDeviceToHost : cudaMemcpyDeviceToDevice);
-  CUDA_CHECK(cudaMemcpyAsync(destination, source, bytes, kind, compute_stream()));
-  // A pageable host source is staged before the call returns: only a copy to the host waits.
-  if (kind != cudaMemcpyDeviceToHost) return;
-  CUDA_CHECK(cudaStreamSynchronize(compute_stream()));
-  raise_device_fault();  // the host waited: a bad input is known now
+  if (from.is_cpu()) {
+    copy_to_device(destination, source, bytes);
+  } else if (to.is_cpu()) {
+    copy_to_host(destination, source, bytes);
+  } else {
+    CUDA_CHECK(cudaMemcpyAsync(destination, source, bytes, cudaMemcpyDeviceToDevice, compute_stream()));
+  }
 }
 
 void zero_bytes(void* destination, std::size_t bytes) {
-  if (bytes != 0) CUDA_CHECK(cudaMemsetAsync(destination, 0, bytes, compute_stream()));
+  if (bytes != 0) fill_device_bytes(destination, 0, bytes);
 }
 
 void fill_elements(void* destination, int element_bytes, std::uint32_t bits, std::int64_t n) {

@@ -10,6 +10,8 @@ namespace vit::cuda {
 
 void* device_alloc(std::size_t bytes);
 void device_free(void* pointer) noexcept;  // reports a failure on stderr (destructors cannot throw)
+// Queued on the compute stream; a pageable host source is staged before the call returns, so it
+// may be reused at once.
 void copy_to_device(void* device_destination, const void* host_source, std::size_t bytes);
 // Waits for the device, then raises any fault a kernel reported (device_fault.h).
 void copy_to_host(void* host_destination, const void* device_source, std::size_t bytes);

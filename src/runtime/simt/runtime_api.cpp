@@ -58,10 +58,6 @@ bool is_pinned(const void* pointer, std::size_t bytes) {
   return address + bytes <= it->first + it->second;
 }
 
-}  // namespace
-
-namespace {
-
 std::atomic<int> g_capturing{0};  // streams capturing now
 
 bool capturing(cudaStream_t stream) { return stream != nullptr && stream->capture != nullptr; }
