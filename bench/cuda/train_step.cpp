@@ -18,6 +18,7 @@
 #include "runtime/cuda/caching_allocator.h"
 #include "runtime/cuda/cuda_api.h"
 #include "runtime/cuda/device.h"
+#include "vitcuda/train/batch_graph.h"
 #include "vitcuda/vitcuda.h"
 
 namespace {
@@ -76,23 +77,18 @@ void BM_train_step(benchmark::State& state, const char* preset, DType autocast, 
   };
   eager_step();  // warm-up: allocator pools, cuBLAS handles, both upload buffers, optimizer state
   eager_step();
-  std::unique_ptr<CudaGraph> graph;
-  const Tensor graph_images = Tensor::empty(host_images.shape(), DType::u8, Device::cuda());
-  const Tensor graph_labels = Tensor::empty({batch}, DType::i32, Device::cuda());
+  train::BatchGraph graph;  // as vit_train --cuda-graph replays its steps
   const auto graph_step = [&] {
-    Tensor(graph_images).copy_from(image_upload.upload(host_images));
-    Tensor(graph_labels).copy_from(label_upload.upload(host_labels));
+    model.begin_replayed_forward();
     optimizer.begin_step();
-    graph->replay();
+    graph.replay(image_upload.upload(host_images), label_upload.upload(host_labels),
+                 [&](const Tensor& images, const Tensor& labels) {
+                   forward_backward(images, labels);
+                   optimizer.run_step();
+                   optimizer.zero_grad();
+                 });
   };
-  if (input == Input::graph_upload_u8) {
-    graph = std::make_unique<CudaGraph>([&] {
-      forward_backward(graph_images, graph_labels);
-      optimizer.run_step();
-      optimizer.zero_grad();
-    });
-    graph_step();
-  }
+  if (input == Input::graph_upload_u8) graph_step();  // the capture, then its first replay
   const auto step = [&] { input == Input::graph_upload_u8 ? graph_step() : eager_step(); };
   CUDA_CHECK(cudaDeviceSynchronize());
   cuda::reset_peak_in_use();

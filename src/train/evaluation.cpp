@@ -20,17 +20,6 @@ void Evaluator::forward(const Tensor& images, const Tensor& labels) {
   predictions_.add(logits, labels);
 }
 
-void Evaluator::replay(const Tensor& images, const Tensor& labels) {
-  if (graph_ == nullptr) {
-    graph_images_ = Tensor::empty(images.shape(), images.dtype(), images.device());
-    graph_labels_ = Tensor::empty(labels.shape(), labels.dtype(), labels.device());
-    graph_ = std::make_unique<CudaGraph>([&] { forward(graph_images_, graph_labels_); });
-  }
-  graph_images_.copy_from(images);
-  graph_labels_.copy_from(labels);
-  graph_->replay();
-}
-
 EvalResult Evaluator::run() {
   const bool was_training = model_.training();
   model_.eval();
@@ -42,13 +31,12 @@ EvalResult Evaluator::run() {
   std::int64_t images = 0;
   for (data::Batch& batch : loader_.epoch(0)) {
     const Tensor labels = label_upload.upload(batch.labels), pixels = image_upload.upload(batch.images);
-    const bool graph_shape =
-        graph_ != nullptr ? pixels.shape() == graph_images_.shape() : pixels.shape() == warm_shape_;
+    const bool graph_shape = graph_.captured() ? graph_.fits(pixels) : pixels.shape() == warm_shape_;
     if (cuda_graph_ && graph_shape) {
-      replay(pixels, labels);
+      graph_.replay(pixels, labels, [&](const Tensor& x, const Tensor& y) { forward(x, y); });
     } else {
       forward(pixels, labels);
-      if (cuda_graph_ && graph_ == nullptr) warm_shape_ = pixels.shape();
+      if (cuda_graph_ && !graph_.captured()) warm_shape_ = pixels.shape();
     }
     images += labels.numel();
   }

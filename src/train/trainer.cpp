@@ -19,7 +19,7 @@
 #include "vitcuda/ops.h"
 #include "vitcuda/optim/optimizer.h"
 #include "vitcuda/runtime/batch_upload.h"
-#include "vitcuda/runtime/cuda_graph.h"
+#include "vitcuda/train/batch_graph.h"
 #include "vitcuda/train/checkpoint.h"
 #include "vitcuda/train/metrics_log.h"
 #include "vitcuda/train/progress.h"
@@ -112,9 +112,8 @@ struct Run {
   // --cuda-graph: the full-batch step, captured at the second full batch and replayed after; the
   // graph reads its batch from its own buffers. Last: destroyed first.
   struct StepGraph {
-    Tensor images, labels;
     bool warmed_up = false;  // an eager full-batch step made the optimizer state and filled caches
-    std::unique_ptr<CudaGraph> graph;
+    BatchGraph graph;
   } step_graph;
 
   explicit Run(const TrainConfig& c)
@@ -209,16 +208,21 @@ struct Run {
     save_checkpoint(out, name, *model, *optimizer, state);
   }
 
-  // One eager step on a batch already on the device; with accumulation, the optimizer steps every
-  // grad_accum batches and at the end of the epoch.
-  void eager_step(const Tensor& images, const Tensor& labels, bool optimizer_steps) {
+  // Forward, loss (added to the tally) and backward of one batch on the device. With accumulation
+  // each micro-batch adds 1/grad_accum of its gradient: the sum is the mean.
+  void forward_backward(const Tensor& images, const Tensor& labels) {
     Tape tape;
     const CrossEntropy loss =
         cross_entropy_and_correct(model->forward(images, tape), labels, config.label_smoothing, tape);
     tally->add(loss, labels.numel());
-    // With accumulation each micro-batch adds 1/grad_accum of its gradient: the sum is the mean.
     tape.backward(loss.loss,
                   Tensor::full({}, 1.0f / static_cast<float>(config.grad_accum), DType::f32, images.device()));
+  }
+
+  // One eager step on a batch already on the device; with accumulation, the optimizer steps every
+  // grad_accum batches and at the end of the epoch.
+  void eager_step(const Tensor& images, const Tensor& labels, bool optimizer_steps) {
+    forward_backward(images, labels);
     if (!optimizer_steps) return;
     optimizer->set_lr(scheduler->lr_at(state.step));
     optimizer->step();
@@ -230,28 +234,14 @@ struct Run {
   // Its batch is copied into the graph's buffers, and the step's dropout seed, learning rate and
   // bias corrections are written to device memory, where the captured kernels read them.
   void graph_step(const Tensor& images, const Tensor& labels) {
-    StepGraph& g = step_graph;
-    if (!g.images.defined()) {
-      g.images = Tensor::empty(images.shape(), images.dtype(), images.device());
-      g.labels = Tensor::empty(labels.shape(), labels.dtype(), labels.device());
-    }
-    g.images.copy_from(images);
-    g.labels.copy_from(labels);
     model->begin_replayed_forward();  // counts the forward, writes its dropout seed to the device
     optimizer->set_lr(scheduler->lr_at(state.step));
     optimizer->begin_step();
-    if (g.graph == nullptr) {
-      g.graph = std::make_unique<CudaGraph>([&] {
-        Tape tape;
-        const CrossEntropy loss =
-            cross_entropy_and_correct(model->forward(g.images, tape), g.labels, config.label_smoothing, tape);
-        tally->add(loss, g.labels.numel());
-        tape.backward(loss.loss);
-        optimizer->run_step();
-        optimizer->zero_grad();
-      });
-    }
-    g.graph->replay();
+    step_graph.graph.replay(images, labels, [&](const Tensor& x, const Tensor& y) {
+      forward_backward(x, y);  // grad_accum is 1 with a graph
+      optimizer->run_step();
+      optimizer->zero_grad();
+    });
     ++state.step;
   }
 

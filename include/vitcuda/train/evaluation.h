@@ -9,7 +9,7 @@
 #include "vitcuda/data/loader.h"
 #include "vitcuda/layers/vit.h"
 #include "vitcuda/ops/loss.h"
-#include "vitcuda/runtime/cuda_graph.h"
+#include "vitcuda/train/batch_graph.h"
 #include "vitcuda/train/confusion.h"
 
 namespace vit::train {
@@ -30,7 +30,6 @@ class Evaluator {
 
  private:
   void forward(const Tensor& images, const Tensor& labels);  // queues the loss and counts of a batch
-  void replay(const Tensor& images, const Tensor& labels);
 
   ViT& model_;
   data::Loader& loader_;
@@ -38,9 +37,8 @@ class Evaluator {
   bool cuda_graph_;
   LossTally losses_;
   PredictionCounts predictions_;
-  Tensor graph_images_, graph_labels_;  // the graph's input
-  Shape warm_shape_;                    // an eager pass ran at this shape: the next one captures
-  std::unique_ptr<CudaGraph> graph_;    // last: destroyed first
+  Shape warm_shape_;  // an eager batch ran at this shape: the next one captures
+  BatchGraph graph_;  // last: destroyed first
 };
 
 // Loss (with the given label smoothing), top-1 and top-5 accuracy of `model` over one pass of
