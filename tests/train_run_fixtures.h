@@ -1,7 +1,7 @@
 #pragma once
 // What the end-to-end tests of train::run share (tests/test_train_run.cpp on the cpu,
 // tests/cuda/test_train_cuda.cpp on cuda): a tiny image folder, a tiny run's config, and the
-// values of a checkpoint's tensors as one vector.
+// values of a checkpoint's tensors or a model's parameters as one vector.
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -10,6 +10,7 @@
 
 #include "vitcuda/data.h"
 #include "vitcuda/io/safetensors.h"
+#include "vitcuda/runtime/named_tensor.h"
 #include "vitcuda/runtime/rng.h"
 #include "vitcuda/train/train_config.h"
 
@@ -73,13 +74,22 @@ inline int lines_in(const std::filesystem::path& file) {
   return lines;
 }
 
+inline void append_values(std::vector<float>& all, const Tensor& tensor) {
+  const std::vector<float> values = tensor.to_vector();
+  all.insert(all.end(), values.begin(), values.end());
+}
+
 // Every tensor, in name order, as one vector.
 inline std::vector<float> values_of(const std::map<std::string, Tensor>& tensors) {
   std::vector<float> all;
-  for (const auto& [name, tensor] : tensors) {
-    const std::vector<float> values = tensor.to_vector();
-    all.insert(all.end(), values.begin(), values.end());
-  }
+  for (const auto& [name, tensor] : tensors) append_values(all, tensor);
+  return all;
+}
+
+// A model's parameters, in its order, as one vector.
+inline std::vector<float> values_of(const std::vector<NamedTensor>& params) {
+  std::vector<float> all;
+  for (const NamedTensor& p : params) append_values(all, p.tensor);
   return all;
 }
 

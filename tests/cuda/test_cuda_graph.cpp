@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "../tiny_vit.h"
+#include "../train_run_fixtures.h"
 #include "kernel_check.h"
 #include "op_compare.h"
 #include "runtime/cuda/caching_allocator.h"
@@ -34,7 +35,7 @@ struct GraphRun {
 
 // kSteps AdamW steps (clipped, a new learning rate each step) on a new batch each step: eager, or
 // two eager steps and the rest from a graph captured at the third.
-GraphRun train(DType autocast, bool graph) {
+GraphRun train_steps(DType autocast, bool graph) {
   ViT model(testing::tiny_vit_config_all_paths(), Device::cuda());  // dropout, drop-path, pre-logits
   model.set_autocast(autocast);
   optim::AdamW optimizer(model.named_parameters(), optim::AdamWOptions{.lr = 1e-2f});
@@ -78,10 +79,7 @@ GraphRun train(DType autocast, bool graph) {
     if (k > 2) run.replay_waits += simt::host_synchronizations() - before;
 #endif
   }
-  for (const nn::NamedTensor& p : model.named_parameters()) {
-    const std::vector<float> values = p.tensor.to_vector();
-    run.weights.insert(run.weights.end(), values.begin(), values.end());
-  }
+  run.weights = testing::values_of(model.named_parameters());
   run.sums = tally.read();
   return run;
 }
@@ -91,7 +89,7 @@ GraphRun train(DType autocast, bool graph) {
 TEST_CASE("cuda graph: a replayed training step gives the eager step's bits", "[cuda][graph]") {
   for (const DType autocast : {DType::f32, DType::bf16}) {
     INFO("autocast " << dtype_name(autocast));
-    const GraphRun eager = train(autocast, false), replayed = train(autocast, true);
+    const GraphRun eager = train_steps(autocast, false), replayed = train_steps(autocast, true);
     CHECK(replayed.weights == eager.weights);
     CHECK(replayed.sums.loss_sum == eager.sums.loss_sum);
     CHECK(replayed.sums.correct == eager.sums.correct);

@@ -9,6 +9,7 @@
 #include <functional>
 
 #include "../tiny_vit.h"
+#include "../train_run_fixtures.h"
 #include "kernel_check.h"
 #include "op_compare.h"
 #include "vitcuda/data.h"
@@ -195,12 +196,7 @@ TEST_CASE("train step: clipping inside step() gives the bits of clip_grad_norm b
       if (clip == Clip::before_step) optim::clip_grad_norm(run.model.named_parameters(), 0.05f);
       run.optimizer.step();
     }
-    std::vector<float> weights;
-    for (const nn::NamedTensor& p : run.model.named_parameters()) {
-      const std::vector<float> values = p.tensor.to_vector();
-      weights.insert(weights.end(), values.begin(), values.end());
-    }
-    return weights;
+    return testing::values_of(run.model.named_parameters());
   };
   const std::vector<float> inside = final_weights(Clip::inside_step);
   CHECK(inside == final_weights(Clip::before_step));
