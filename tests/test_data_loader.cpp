@@ -87,6 +87,42 @@ TEST_CASE("loader: every epoch visits each sample once in a seeded order", "[dat
   CHECK(flat(run_epoch(in_order, 5)) == std::vector<std::int32_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
 }
 
+TEST_CASE("loader: shards split one seeded order as DistributedSampler does", "[data][loader][dist]") {
+  test::TempDir dir;
+  const auto samples = make_samples(dir);  // 11
+  Loader unsharded(samples, small(1));
+  const std::vector<std::int32_t> whole = flat(run_epoch(unsharded, 3));
+  for (const bool pad : {true, false}) {
+    std::vector<std::vector<std::int32_t>> shards;
+    for (int index = 0; index < 3; ++index) {
+      LoaderOptions options = small(2);
+      options.shard_index = index;
+      options.shard_count = 3;
+      options.pad_shards = pad;
+      Loader loader(samples, options);
+      shards.push_back(flat(run_epoch(loader, 3)));
+      CHECK(loader.shard_size() == static_cast<std::int64_t>(shards.back().size()));
+    }
+    // Shard i holds positions i, i + 3, ... of the epoch's order; padding repeats its head.
+    for (std::size_t position = 0; position < (pad ? 12u : 11u); ++position) {
+      CHECK(shards[position % 3][position / 3] == whole[position % 11]);
+    }
+    if (pad) {
+      CHECK((shards[0].size() == 4 && shards[1].size() == 4 && shards[2].size() == 4));
+    } else {  // every sample once: evaluation counts none twice
+      CHECK((shards[0].size() == 4 && shards[1].size() == 4 && shards[2].size() == 3));
+      std::vector<std::int32_t> all;
+      for (const auto& shard : shards) all.insert(all.end(), shard.begin(), shard.end());
+      std::sort(all.begin(), all.end());
+      CHECK(all == std::vector<std::int32_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
+    }
+  }
+  LoaderOptions bad = small(1);
+  bad.shard_index = 2;
+  bad.shard_count = 2;
+  CHECK_THROWS_WITH(Loader(samples, bad), Catch::Contains("shard_index must be in [0, shard_count)"));
+}
+
 TEST_CASE("loader: batches are identical for 1 and 4 workers", "[data][loader]") {
   test::TempDir dir;
   const auto samples = make_samples(dir);

@@ -42,6 +42,9 @@ Loader::Loader(std::vector<Sample> samples, LoaderOptions options)
   VIT_CHECK(options_.workers > 0 && options_.workers <= kMaxWorkers, "workers must be between 1 and ", kMaxWorkers,
             ", got ", options_.workers, ".");
   VIT_CHECK(options_.prefetch >= 0, "prefetch must be >= 0 (0 = 2 x workers), got ", options_.prefetch, ".");
+  VIT_CHECK(options_.shard_count > 0 && options_.shard_index >= 0 && options_.shard_index < options_.shard_count,
+            "shard_index must be in [0, shard_count), got shard ", options_.shard_index, " of ", options_.shard_count,
+            ".");
   VIT_CHECK(options_.channels == 1 || options_.channels == 3, "channels must be 1 or 3, got ",
             options_.channels, ".");
   for (const Sample& sample : samples_) {
@@ -77,8 +80,13 @@ void Loader::stop_workers() {
   threads_.clear();
 }
 
+std::int64_t Loader::shard_size() const {
+  const std::int64_t count = options_.shard_count;
+  return options_.pad_shards ? (size() + count - 1) / count : (size() - options_.shard_index + count - 1) / count;
+}
+
 std::int64_t Loader::batches_per_epoch() const {
-  const std::int64_t n = size(), b = options_.batch_size;
+  const std::int64_t n = shard_size(), b = options_.batch_size;
   return options_.drop_last ? n / b : (n + b - 1) / b;
 }
 
@@ -93,6 +101,14 @@ void Loader::start_epoch(std::int64_t epoch) {
   } else {
     order->resize(samples_.size());
     for (std::int64_t i = 0; i < size(); ++i) (*order)[i] = i;
+  }
+  if (options_.shard_count > 1) {  // this process's shard of the (padded) order
+    std::vector<std::int64_t> shard(static_cast<std::size_t>(shard_size()));
+    for (std::size_t i = 0; i < shard.size(); ++i) {
+      const auto position = static_cast<std::size_t>(options_.shard_index) + i * options_.shard_count;
+      shard[i] = (*order)[position % order->size()];  // past the end: the head again (padding)
+    }
+    *order = std::move(shard);
   }
   {
     std::lock_guard lock(mutex_);
@@ -150,7 +166,7 @@ void Loader::worker_loop() {
 Batch Loader::make_batch(std::int64_t batch, std::int64_t epoch, const std::vector<std::int64_t>& order,
                          std::uint64_t generation, Scratch& scratch) {
   const std::int64_t begin = batch * options_.batch_size;
-  const std::int64_t end = std::min<std::int64_t>(begin + options_.batch_size, size());
+  const std::int64_t end = std::min<std::int64_t>(begin + options_.batch_size, shard_size());
   Tensor images = take_buffer(), labels = Tensor::empty({end - begin}, DType::i32);
   const std::size_t image_bytes = images.nbytes() / options_.batch_size;
   std::int64_t kept = 0;

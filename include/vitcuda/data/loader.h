@@ -46,6 +46,13 @@ struct LoaderOptions {
   int prefetch = 0;  // ready or in-flight batches ahead of the consumer; 0 = 2 x workers
   bool shuffle = true;
   bool drop_last = false;  // drop the last batch when it is smaller than batch_size
+  // Data-parallel runs, with PyTorch's DistributedSampler semantics: every process draws the same
+  // epoch order and reads shard `shard_index` of `shard_count`, the positions index, index + count,
+  // ... With pad_shards the order is first padded to a multiple of count by repeating its head,
+  // so every shard has the same length (training: every rank takes the same number of steps);
+  // without, shards differ by at most one sample and no sample is read twice (evaluation).
+  int shard_index = 0, shard_count = 1;
+  bool pad_shards = true;
   std::uint64_t seed = 0;
   int channels = 3;        // 3: RGB, 1: luma
   bool normalize = true;   // true: f32 output; false: u8 output (see normalize_images)
@@ -86,6 +93,7 @@ class Loader {
   Epoch epoch(std::int64_t epoch) { return {this, epoch}; }
 
   std::int64_t size() const { return static_cast<std::int64_t>(samples_.size()); }
+  std::int64_t shard_size() const;  // samples this loader reads per epoch (size() without sharding)
   std::int64_t batches_per_epoch() const;
   std::int64_t corrupt_files() const;  // distinct files skipped so far
   const LoaderOptions& options() const { return options_; }
