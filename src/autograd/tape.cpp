@@ -31,7 +31,7 @@ void Tape::backward(const Tensor& loss) {
   backward(loss, Tensor::full(loss.shape(), 1.0f, DType::f32, loss.device()));
 }
 
-void Tape::backward(const Tensor& output, const Tensor& grad_output) {
+void Tape::backward(const Tensor& output, const Tensor& grad_output, const WalkObserver& after_each_entry) {
   VIT_CHECK(output.requires_grad(), "backward() was called on a tensor that does not require grad "
             "(no recorded op produced it from a tensor that requires grad).");
   VIT_CHECK(!entries_.empty(), "backward() was called on an empty tape (was it already walked?).");
@@ -43,6 +43,7 @@ void Tape::backward(const Tensor& output, const Tensor& grad_output) {
     // output's gradient now, so the walk's peak memory falls as it goes.
     entry->backward = nullptr;
     entry->output.reset();
+    if (after_each_entry) after_each_entry();
   }
   clear();
 }

@@ -44,6 +44,7 @@ struct GradSlot::State {
   bool is_leaf = true;
   Tensor grad;
   bool grad_shared = false;  // grad is another slot's or the caller's too: never added into in place
+  std::uint64_t accumulations = 0;
 };
 
 Tensor::Impl& Tensor::impl() const {
@@ -330,8 +331,11 @@ void add_into(const Tensor& sum, const Tensor& addend) {
 
 }  // namespace
 
+std::uint64_t GradSlot::accumulations() const { return state_ ? state_->accumulations : 0; }
+
 void GradSlot::accumulate(const Tensor& gradient) const {
   check_gradient(*this, gradient);
+  ++state_->accumulations;
   if (!state_->grad.defined()) {
     // An intermediate tensor's gradient is only read, by the backward closures: hold the caller's
     // tensor itself (the residual add hands one gradient to both its inputs). A leaf gets its own
@@ -349,6 +353,7 @@ void GradSlot::accumulate(const Tensor& gradient) const {
 
 void GradSlot::accumulate(Tensor&& gradient) const {
   check_gradient(*this, gradient);
+  ++state_->accumulations;
   if (state_->grad.defined() && state_->grad_shared) {
     add_into(gradient, state_->grad);  // the fresh gradient takes the shared one in, and becomes ours
   } else if (state_->grad.defined()) {

@@ -26,8 +26,12 @@ class Tape {
   // Marks `output` as produced by a recorded op and stores the closure.
   void record(std::string op_name, Tensor& output, BackwardFn backward);
 
+  // Called after each entry of the walk has run: a data-parallel reducer sends the gradients
+  // that are complete while the walk goes on.
+  using WalkObserver = std::function<void()>;
+
   void backward(const Tensor& loss);  // loss must hold one element; its gradient seed is 1
-  void backward(const Tensor& output, const Tensor& grad_output);
+  void backward(const Tensor& output, const Tensor& grad_output, const WalkObserver& after_each_entry = {});
 
   std::size_t size() const { return entries_.size(); }
   std::vector<std::string> op_names() const;

@@ -27,4 +27,8 @@ struct DeviceMemory {
 };
 DeviceMemory device_memory(Device device);
 
+// Makes GPU `ordinal` the one this process's cuda tensors live on (a data-parallel run's local
+// rank); call it before any cuda work. The interpreter build has one device and ignores it.
+void use_cuda_device(int ordinal);
+
 }  // namespace vit

@@ -55,6 +55,9 @@ class GradSlot {
   void accumulate(const Tensor& gradient) const;
   void accumulate(Tensor&& gradient) const;       // takes ownership of a fresh gradient
   void reset() const;                          // drops the gradient
+  // How many gradients were accumulated so far: a data-parallel reducer sees from it that a
+  // backward walk has produced a parameter's gradient.
+  std::uint64_t accumulations() const;
 
  private:
   friend class Tensor;

@@ -14,6 +14,8 @@ bool device_available() {
 
 #if VIT_CUDA_SIM
 
+void use_device(int) {}  // the interpreter is one device per process, host memory
+
 DeviceInfo device_info() {
   DeviceInfo info;
   info.name = "SIMT interpreter on the host CPU";
@@ -22,6 +24,16 @@ DeviceInfo device_info() {
 }
 
 #else
+
+void use_device(int ordinal) {
+  int count = 0;
+  CUDA_CHECK(cudaGetDeviceCount(&count));
+  VIT_CHECK(ordinal >= 0 && ordinal < count, "this process should use GPU ", ordinal,
+            " (its local rank), but the "
+            "machine shows ",
+            count, " GPU(s): start at most ", count, " processes per machine.");
+  CUDA_CHECK(cudaSetDevice(ordinal));
+}
 
 namespace {
 

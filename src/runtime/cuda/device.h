@@ -16,5 +16,6 @@ struct DeviceInfo {
 
 bool device_available();  // false, without throwing, when no GPU (or driver) is present
 DeviceInfo device_info();  // of the current device; throws vit::Error when none is present
+void use_device(int ordinal);  // see vit::use_cuda_device
 
 }  // namespace vit::cuda
