@@ -2,6 +2,8 @@
 // The whole public API of libvitcuda.
 #include "vitcuda/autograd/tape.h"
 #include "vitcuda/data.h"
+#include "vitcuda/dist/grad_reducer.h"
+#include "vitcuda/dist/process_group.h"
 #include "vitcuda/io/safetensors.h"
 #include "vitcuda/layers/pretrained.h"
 #include "vitcuda/layers/summary.h"

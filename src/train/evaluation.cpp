@@ -5,11 +5,13 @@
 
 namespace vit::train {
 
-Evaluator::Evaluator(ViT& model, data::Loader& loader, float label_smoothing, bool cuda_graph)
+Evaluator::Evaluator(ViT& model, data::Loader& loader, float label_smoothing, bool cuda_graph,
+                     dist::ProcessGroup* group)
     : model_(model),
       loader_(loader),
       label_smoothing_(label_smoothing),
       cuda_graph_(cuda_graph && model.cls_token.device().is_cuda()),
+      group_(group),
       losses_(model.cls_token.device()),
       predictions_(model.cls_token.device(), model.config().num_classes) {}
 
@@ -41,9 +43,18 @@ EvalResult Evaluator::run() {
     images += labels.numel();
   }
   model_.train(was_training);
+  LossTally::Sums sums = losses_.read();
+  PredictionCounts::Counts counts = predictions_.read();
+  if (group_ != nullptr && group_->distributed()) {  // the shards' sums: each image was counted once
+    group_->all_reduce_sum(std::span<double>(&sums.loss_sum, 1));
+    std::int64_t totals[] = {images, counts.top1, counts.top5};
+    group_->all_reduce_sum(totals);
+    group_->all_reduce_sum(counts.confusion);
+    images = totals[0];
+    counts.top1 = totals[1];
+    counts.top5 = totals[2];
+  }
   VIT_CHECK(images > 0, "the validation set produced no images (all corrupt?).");
-  const LossTally::Sums sums = losses_.read();
-  const PredictionCounts::Counts counts = predictions_.read();
   const int classes = model_.config().num_classes;
   const auto share = [images](std::int64_t count) { return static_cast<double>(count) / static_cast<double>(images); };
   EvalResult result{sums.loss_sum / static_cast<double>(images), share(counts.top1), share(counts.top5), images,

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "vitcuda/data/loader.h"
+#include "vitcuda/dist/process_group.h"
 #include "vitcuda/layers/vit.h"
 #include "vitcuda/ops/loss.h"
 #include "vitcuda/train/batch_graph.h"
@@ -23,8 +24,11 @@ struct EvalResult {
 // Passes over one loader, e.g. one per epoch: the graph and the device sums are kept between them.
 class Evaluator {
  public:
-  // cuda_graph: replay batches of one shape from a CUDA graph (cuda models only).
-  Evaluator(ViT& model, data::Loader& loader, float label_smoothing, bool cuda_graph = false);
+  // cuda_graph: replay batches of one shape from a CUDA graph (cuda models only). With a group of
+  // several processes, each passes over its shard (the loader's) and the sums are added up over
+  // the group: every process gets the result of the whole set.
+  Evaluator(ViT& model, data::Loader& loader, float label_smoothing, bool cuda_graph = false,
+            dist::ProcessGroup* group = nullptr);
   // One pass in eval mode without recording gradients; the model's mode is restored after.
   EvalResult run();
 
@@ -35,6 +39,7 @@ class Evaluator {
   data::Loader& loader_;
   float label_smoothing_;
   bool cuda_graph_;
+  dist::ProcessGroup* group_;
   LossTally losses_;
   PredictionCounts predictions_;
   Shape warm_shape_;  // an eager batch ran at this shape: the next one captures

@@ -1,0 +1,227 @@
+// The process group: MPI for host values and cpu tensors (and cuda tensors where there is no
+// NCCL), a NCCL communicator for cuda tensors, a watchdog around every blocking wait. A build
+// without MPI has only the group of one process.
+#include "vitcuda/dist/process_group.h"
+
+#include <algorithm>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "dist/watchdog.h"
+#include "vitcuda/runtime/check.h"
+
+#if VIT_HAVE_MPI
+#include <mpi.h>
+#endif
+#ifndef VIT_HAVE_NCCL
+#define VIT_HAVE_NCCL 0
+#endif
+#if VIT_HAVE_NCCL
+#include "dist/nccl_communicator.h"
+#endif
+
+namespace vit::dist {
+
+namespace {
+
+// The first of these environment variables that is set, as a number; `fallback` when none is.
+int env_int(std::initializer_list<const char*> names, int fallback) {
+  for (const char* name : names) {
+    const char* value = std::getenv(name);
+    if (value == nullptr || *value == '\0') continue;
+    char* end = nullptr;
+    const long number = std::strtol(value, &end, 10);
+    VIT_CHECK(*end == '\0' && number >= 0 && number < INT_MAX, "the environment variable ", name, "='", value,
+              "' is not a process count or index.");
+    return static_cast<int>(number);
+  }
+  return fallback;
+}
+
+}  // namespace
+
+LaunchInfo launch_info_from_environment() {
+  LaunchInfo info;
+  info.size = env_int({"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"}, 1);
+  info.rank = env_int({"OMPI_COMM_WORLD_RANK", "PMI_RANK"}, 0);
+  info.local_rank = env_int({"OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID"}, 0);
+  VIT_CHECK(info.size >= 1 && info.rank < info.size, "the launcher's environment gives rank ", info.rank, " of ",
+            info.size, " processes.");
+  return info;
+}
+
+#if VIT_HAVE_MPI
+
+struct ProcessGroup::Impl {
+  Watchdog watchdog;
+#if VIT_HAVE_NCCL
+  std::unique_ptr<NcclCommunicator> nccl;  // made at the first cuda tensor
+#endif
+  Impl(int rank, double timeout_seconds) : watchdog(rank, timeout_seconds) {}
+};
+
+namespace {
+
+void check_mpi(int code, const char* call) {
+  if (code == MPI_SUCCESS) return;
+  char text[MPI_MAX_ERROR_STRING];
+  int length = 0;
+  MPI_Error_string(code, text, &length);
+  VIT_FAIL(call, " failed: ", std::string(text, static_cast<std::size_t>(length)), ".");
+}
+
+// MPI counts are ints: large buffers go in pieces of at most kChunk elements.
+constexpr std::int64_t kChunk = 1 << 28;
+
+}  // namespace
+
+ProcessGroup::ProcessGroup(const LaunchInfo& launch, const GroupOptions& options) {
+  if (!options.enabled || launch.size == 1) return;
+  int provided = 0;  // only the main thread calls MPI
+  check_mpi(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
+  MPI_Comm_size(MPI_COMM_WORLD, &size_);
+  local_rank_ = launch.local_rank;
+  VIT_CHECK(options.timeout_seconds > 0, "the collective timeout must be positive, got ", options.timeout_seconds,
+            " s.");
+  impl_ = std::make_unique<Impl>(rank_, options.timeout_seconds);
+}
+
+ProcessGroup::~ProcessGroup() {
+  if (!impl_) return;
+#if VIT_HAVE_NCCL
+  impl_->nccl.reset();
+#endif
+  impl_.reset();
+  MPI_Finalize();
+}
+
+std::string ProcessGroup::backend(Device device) const {
+  if (!distributed()) return "none";
+  return device.is_cuda() && VIT_HAVE_NCCL ? "nccl" : "mpi";
+}
+
+void ProcessGroup::all_reduce_sum(std::span<double> values) {
+  if (!distributed()) return;
+  Watchdog::Wait wait(impl_->watchdog, "a metrics all-reduce");
+  check_mpi(
+      MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD),
+      "MPI_Allreduce");
+}
+
+void ProcessGroup::all_reduce_sum(std::span<std::int64_t> values) {
+  if (!distributed()) return;
+  Watchdog::Wait wait(impl_->watchdog, "a metrics all-reduce");
+  check_mpi(
+      MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD),
+      "MPI_Allreduce");
+}
+
+#if VIT_HAVE_NCCL
+namespace {
+NcclCommunicator& nccl_of(std::unique_ptr<NcclCommunicator>& nccl, int rank, int size, Watchdog& watchdog) {
+  if (nccl) return *nccl;
+  NcclCommunicator::UniqueId id{};
+  if (rank == 0) id = NcclCommunicator::make_unique_id();
+  {
+    Watchdog::Wait wait(watchdog, "the NCCL set-up");
+    check_mpi(MPI_Bcast(id.data(), static_cast<int>(id.size()), MPI_BYTE, 0, MPI_COMM_WORLD), "MPI_Bcast");
+  }
+  nccl = std::make_unique<NcclCommunicator>(rank, size, id);
+  return *nccl;
+}
+}  // namespace
+#endif
+
+void ProcessGroup::broadcast(const Tensor& tensor, int root) {
+  VIT_CHECK(root >= 0 && root < size_, "broadcast from rank ", root, " in a group of ", size_, " processes.");
+  if (!distributed()) return;
+#if VIT_HAVE_NCCL
+  if (tensor.device().is_cuda()) return nccl_of(impl_->nccl, rank_, size_, impl_->watchdog).broadcast(tensor, root);
+#endif
+  const Tensor host = tensor.device().is_cpu() ? tensor : tensor.to(Device::cpu());
+  auto* bytes = static_cast<char*>(host.raw_data());
+  {
+    Watchdog::Wait wait(impl_->watchdog, "a broadcast");
+    for (std::int64_t done = 0, total = static_cast<std::int64_t>(host.nbytes()); done < total; done += kChunk) {
+      const auto count = static_cast<int>(std::min(kChunk, total - done));
+      check_mpi(MPI_Bcast(bytes + done, count, MPI_BYTE, root, MPI_COMM_WORLD), "MPI_Bcast");
+    }
+  }
+  if (tensor.device().is_cuda()) Tensor(tensor).copy_from(host);  // a view of the same storage
+}
+
+void ProcessGroup::all_reduce_mean(const Tensor& tensor) {
+  VIT_CHECK(tensor.dtype() == DType::f32, "all_reduce_mean takes f32 tensors, got ", dtype_name(tensor.dtype()), ".");
+  if (!distributed()) return;
+#if VIT_HAVE_NCCL
+  if (tensor.device().is_cuda()) return nccl_of(impl_->nccl, rank_, size_, impl_->watchdog).all_reduce_mean(tensor);
+#endif
+  const Tensor host = tensor.device().is_cpu() ? tensor : tensor.to(Device::cpu());
+  float* values = host.data<float>();
+  {
+    Watchdog::Wait wait(impl_->watchdog, "a gradient all-reduce");
+    for (std::int64_t done = 0, total = host.numel(); done < total; done += kChunk) {
+      const auto count = static_cast<int>(std::min(kChunk, total - done));
+      check_mpi(MPI_Allreduce(MPI_IN_PLACE, values + done, count, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD), "MPI_Allreduce");
+    }
+  }
+  const float scale = 1.0f / static_cast<float>(size_);
+  for (std::int64_t i = 0, n = host.numel(); i < n; ++i) values[i] *= scale;
+  if (tensor.device().is_cuda()) Tensor(tensor).copy_from(host);  // a view of the same storage
+}
+
+void ProcessGroup::wait() {
+#if VIT_HAVE_NCCL
+  if (distributed() && impl_->nccl) impl_->nccl->wait();
+#endif
+}
+
+#else  // no MPI: one process
+
+struct ProcessGroup::Impl {};
+
+ProcessGroup::ProcessGroup(const LaunchInfo& launch, const GroupOptions& options) {
+  VIT_CHECK(!options.enabled || launch.size == 1, "this process is one of ", launch.size,
+            " started by an MPI launcher, but this vitcuda was built without MPI: install libopenmpi-dev "
+            "(scripts/install-deps) and rebuild, or run a single process.");
+}
+
+ProcessGroup::~ProcessGroup() = default;
+std::string ProcessGroup::backend(Device) const { return "none"; }
+void ProcessGroup::all_reduce_sum(std::span<double>) {}
+void ProcessGroup::all_reduce_sum(std::span<std::int64_t>) {}
+void ProcessGroup::broadcast(const Tensor&, int root) {
+  VIT_CHECK(root == 0, "broadcast from rank ", root, " in a group of 1 process.");
+}
+void ProcessGroup::all_reduce_mean(const Tensor&) {}
+void ProcessGroup::wait() {}
+
+#endif
+
+namespace {
+std::unique_ptr<ProcessGroup>& the_group() {
+  static std::unique_ptr<ProcessGroup> group;  // destroyed at exit: MPI_Finalize
+  return group;
+}
+}  // namespace
+
+ProcessGroup& ProcessGroup::init(const GroupOptions& options) {
+  std::unique_ptr<ProcessGroup>& group = the_group();
+  if (!group) group.reset(new ProcessGroup(launch_info_from_environment(), options));
+  return *group;
+}
+
+void abort_run_on_error(int code) {
+  const std::unique_ptr<ProcessGroup>& group = the_group();
+  if (!group || !group->distributed()) return;
+  std::fflush(stdout);
+  std::fflush(stderr);
+#if VIT_HAVE_MPI
+  MPI_Abort(MPI_COMM_WORLD, code);
+#endif
+}
+
+}  // namespace vit::dist
