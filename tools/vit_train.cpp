@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "vitcuda/dist/process_group.h"
 #include "vitcuda/runtime/input_file.h"
 #include "vitcuda/train/trainer.h"
 
@@ -62,6 +63,11 @@ void add_flags(CLI::App& app, vit::train::TrainConfig& c) {
   app.add_option("--cuda-graph", c.cuda_graph,
                  "replay each full-batch training step from a CUDA graph: auto (where possible: cuda, --grad-accum 1, "
                  "no dropout or drop-path), on, off");
+  app.add_option("--dist", c.dist,
+                 "data-parallel training: auto (over the processes mpirun started; --batch-size is per process), off "
+                 "(each process alone)");
+  app.add_option("--dist-timeout", c.dist_timeout,
+                 "seconds a process waits for the others in a collective before it stops the run");
   app.add_option("--workers", c.workers, "data loader threads");
   app.add_option("--scale-min", c.scale_min, "RandomResizedCrop: smallest crop area fraction");
   app.add_option("--hflip", c.hflip, "horizontal flip probability");
@@ -88,9 +94,9 @@ int main(int argc, char** argv) {
     return vit::train::run(config);
   } catch (const vit::Error& error) {
     std::fprintf(stderr, "vit_train: %s\n", error.what());
-    return 1;
   } catch (const std::exception& error) {
     std::fprintf(stderr, "vit_train: %s\n", error.what());
-    return 1;
   }
+  vit::dist::abort_run_on_error(1);  // under mpirun: the other processes must not wait for this one
+  return 1;
 }

@@ -54,18 +54,19 @@ bool is_lower_hex(const std::string& text, std::size_t length) {
 
 std::string checkpoint_state_text(const CheckpointRecord& record) {
   const TrainingState& state = record.training;
-  const json text = {
-      {"format", kCheckpointFormat},
-      {"version", kCheckpointVersion},
-      {"id", record.id},
-      {"files", {{"weights", part_json(record.weights)}, {"optimizer", part_json(record.optimizer)}}},
-      {"epoch", state.epoch},
-      {"step", state.step},
-      {"best_metric", std::isfinite(state.best_metric) ? json(state.best_metric) : json(nullptr)},
-      {"scheduler", parse_object(state.scheduler, "scheduler state")},
-      {"dropout", {{"seed", record.dropout_seed}, {"forward_count", record.forward_count}}},
-      {"data_seed", state.data_seed},
-      {"config", parse_object(state.config, "config")}};
+  const json text = {{"format", kCheckpointFormat},
+                     {"version", kCheckpointVersion},
+                     {"id", record.id},
+                     {"files", {{"weights", part_json(record.weights)}, {"optimizer", part_json(record.optimizer)}}},
+                     {"epoch", state.epoch},
+                     {"step", state.step},
+                     {"best_metric", std::isfinite(state.best_metric) ? json(state.best_metric) : json(nullptr)},
+                     {"scheduler", parse_object(state.scheduler, "scheduler state")},
+                     {"dropout", {{"seed", record.dropout_seed}, {"forward_count", record.forward_count}}},
+                     {"data_seed", state.data_seed},
+                     {"steps_per_epoch", state.steps_per_epoch},
+                     {"world_size", state.world_size},
+                     {"config", parse_object(state.config, "config")}};
   return text.dump(2) + "\n";
 }
 
@@ -99,6 +100,10 @@ CheckpointRecord parse_checkpoint_state(const std::string& text, const std::stri
     training.scheduler = state.at("scheduler").dump();
     training.config = state.at("config").dump();
     training.data_seed = count_at(state, "data_seed", source);
+    if (state.contains("steps_per_epoch")) {  // written since data-parallel runs
+      training.steps_per_epoch = static_cast<std::int64_t>(count_at(state, "steps_per_epoch", source, kMaxCount));
+      training.world_size = static_cast<std::int64_t>(count_at(state, "world_size", source, kMaxCount));
+    }
     return record;
   } catch (const json::exception& e) {
     VIT_FAIL("'", source, "' is corrupt: ", e.what(), ".");

@@ -15,7 +15,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, data, val_split, im
                                                 freeze_backbone, backbone_lr_scale, epochs, batch_size, grad_accum, opt,
                                                 lr, momentum, weight_decay, sched, warmup_epochs, lrf, factor,
                                                 step_size, patience, label_smoothing, clip_grad, amp, device,
-                                                cuda_graph, seed, out, resume, eval_only, summary)
+                                                cuda_graph, dist, dist_timeout, seed, out, resume, eval_only, summary)
 
 ViTConfig TrainConfig::model_config(int classes) const {
   ViTConfig config;
@@ -110,6 +110,9 @@ void TrainConfig::validate() const {
   VIT_CHECK(cuda_graph != "on" || cuda_graph_possible(),
             "--cuda-graph on needs --device cuda and --grad-accum 1 (a graph replays whole optimizer steps); leave it "
             "at auto to use a graph only where it can be.");
+  VIT_CHECK(dist == "auto" || dist == "off", "--dist must be auto or off, got '", dist, "'.");
+  VIT_CHECK(dist_timeout > 0 && dist_timeout <= 7 * 24 * 3600,
+            "--dist-timeout must be between 0 and a week (in seconds), got ", dist_timeout, ".");
   VIT_CHECK(!(freeze_backbone && backbone_lr_scale != 1.0f),
             "--freeze-backbone and --backbone-lr-scale contradict each other: choose one.");
   VIT_CHECK(backbone_lr_scale >= 0.0f, "--backbone-lr-scale must not be negative.");

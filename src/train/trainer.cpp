@@ -13,6 +13,8 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/denormals.h"
+#include "vitcuda/dist/grad_reducer.h"
+#include "vitcuda/dist/process_group.h"
 #include "vitcuda/io/durable_file.h"
 #include "vitcuda/layers/pretrained.h"
 #include "vitcuda/layers/summary.h"
@@ -60,8 +62,13 @@ fs::path run_folder(const TrainConfig& c) {
   return c.resume.empty() ? fs::path("runs/exp") : resumed_folder(c.resume);
 }
 
-data::LoaderOptions loader_options(const TrainConfig& c, bool train) {
+// A data-parallel run's process reads its shard: training shards are padded to equal lengths (the
+// same number of steps on every process), evaluation shards are not (no image counted twice).
+data::LoaderOptions loader_options(const TrainConfig& c, bool train, const dist::ProcessGroup& group) {
   data::LoaderOptions options;
+  options.shard_index = group.rank();
+  options.shard_count = group.size();
+  options.pad_shards = train;
   options.batch_size = c.batch_size;
   options.workers = c.workers;
   options.shuffle = train;
@@ -97,8 +104,17 @@ struct EpochTotals {
   bool interrupted = false;  // by Ctrl-C, after "last" was saved
 };
 
+// Where a process that does not report writes its progress lines: nowhere.
+std::FILE* null_output() {
+  static std::FILE* file = std::fopen("/dev/null", "w");
+  VIT_CHECK(file != nullptr, "cannot open /dev/null.");
+  return file;
+}
+
 struct Run {
   TrainConfig config;
+  dist::ProcessGroup& group;  // one process, or the processes mpirun started (data-parallel)
+  bool cuda_graph;            // --cuda-graph resolved: never across processes
   fs::path out;
   data::ImageFolder folder;
   std::unique_ptr<ViT> model;
@@ -109,6 +125,7 @@ struct Run {
   std::int64_t steps_per_epoch = 0;
   std::unique_ptr<LossTally> tally;  // the epoch's loss and accuracy; kept for the run: a graph writes it
   std::unique_ptr<Evaluator> evaluator;  // kept for the run: it may hold a graph
+  std::unique_ptr<dist::GradReducer> reducer;  // data-parallel runs: the gradients' mean over processes
   // --cuda-graph: the full-batch step, captured at the second full batch and replayed after; the
   // graph reads its batch from its own buffers. Last: destroyed first.
   struct StepGraph {
@@ -116,23 +133,27 @@ struct Run {
     BatchGraph graph;
   } step_graph;
 
-  explicit Run(const TrainConfig& c)
-      : config(c), out(run_folder(c)), folder(data::ImageFolder::scan(c.data, {.val_split = c.val_split, .seed = c.seed})) {
+  Run(const TrainConfig& c, dist::ProcessGroup& g)
+      : config(c),
+        group(g),
+        cuda_graph(c.use_cuda_graph() && !g.distributed()),
+        out(run_folder(c)),
+        folder(data::ImageFolder::scan(c.data, {.val_split = c.val_split, .seed = c.seed})) {
     const int classes = static_cast<int>(folder.classes().size());
     VIT_CHECK(c.num_classes == 0 || c.num_classes == classes, "--num-classes ", c.num_classes, " does not match the ",
               classes, " class folders in '", c.data, "'.");
     VIT_CHECK(!folder.val().empty(), "'", c.data, "' has no validation images: add a val/ folder or pass --val-split.");
     model = std::make_unique<ViT>(c.model_config(classes), c.device == "cuda" ? Device::cuda() : Device::cpu(), c.seed);
     if (c.bf16_autocast()) model->set_autocast(DType::bf16);  // training and evaluation alike
-    const data::Normalize pixels = loader_options(c, true).normalization;
+    const data::Normalize pixels = loader_options(c, true, group).normalization;
     const auto channels = static_cast<std::size_t>(c.in_channels);
     model->set_input_normalization({pixels.mean.begin(), pixels.mean.begin() + channels},
                                    {pixels.std.begin(), pixels.std.begin() + channels});
     model->set_dropout_state(c.seed, 0);
     tally = std::make_unique<LossTally>(model->cls_token.device());
-    train_loader = std::make_unique<data::Loader>(folder.train(), loader_options(c, true));
-    val_loader = std::make_unique<data::Loader>(folder.val(), loader_options(c, false));
-    evaluator = std::make_unique<Evaluator>(*model, *val_loader, c.label_smoothing, c.use_cuda_graph());
+    train_loader = std::make_unique<data::Loader>(folder.train(), loader_options(c, true, group));
+    val_loader = std::make_unique<data::Loader>(folder.val(), loader_options(c, false, group));
+    evaluator = std::make_unique<Evaluator>(*model, *val_loader, c.label_smoothing, cuda_graph, &group);
     steps_per_epoch = (train_loader->batches_per_epoch() + c.grad_accum - 1) / c.grad_accum;
   }
 
@@ -141,11 +162,14 @@ struct Run {
     if (!config.pretrained.empty()) {
       Rng head_rng(config.seed + 1);
       const PretrainedReport report = load_pretrained(*model, config.pretrained, head_rng);
-      std::printf("loaded %zu tensors from %s (%s names)", report.loaded.size(), config.pretrained.c_str(),
-                  report.format.c_str());
-      if (!report.reinitialized.empty()) std::printf("; new head for %d classes", model->config().num_classes);
-      if (!report.resampled.empty()) std::printf("; pos_embed resampled to %dx%d", model->config().grid(), model->config().grid());
-      std::printf("\n");
+      if (group.is_root())
+        std::printf("loaded %zu tensors from %s (%s names)", report.loaded.size(), config.pretrained.c_str(),
+                    report.format.c_str());
+      if (group.is_root() && !report.reinitialized.empty())
+        std::printf("; new head for %d classes", model->config().num_classes);
+      if (group.is_root() && !report.resampled.empty())
+        std::printf("; pos_embed resampled to %dx%d", model->config().grid(), model->config().grid());
+      if (group.is_root()) std::printf("\n");
     }
     if (config.freeze_backbone) model->freeze_backbone();
   }
@@ -166,6 +190,7 @@ struct Run {
     scheduler = std::make_unique<Scheduler>(options);
     if (!config.resume.empty()) {
       state = load_checkpoint(config.resume, *model, *optimizer);
+      map_resumed_step();
       // A resumed step lies in its epoch: else whole epochs would train nothing, or repeat.
       VIT_CHECK(state.epoch < std::numeric_limits<std::int64_t>::max() / steps_per_epoch - 1 &&
                     state.step >= state.epoch * steps_per_epoch && state.step < (state.epoch + 1) * steps_per_epoch,
@@ -173,13 +198,34 @@ struct Run {
                 " epochs, but with this data and batch size an epoch has ", steps_per_epoch,
                 " steps: it was edited by hand, or the data or --batch-size changed.");
       scheduler->load_state(state.scheduler);
-      std::printf("resumed from %s at epoch %lld, step %lld\n", config.resume.c_str(),
-                  static_cast<long long>(state.epoch), static_cast<long long>(state.step));
+      if (group.is_root())
+        std::printf("resumed from %s at epoch %lld, step %lld\n", config.resume.c_str(),
+                    static_cast<long long>(state.epoch), static_cast<long long>(state.step));
     } else {
       state.best_metric = -INFINITY;
     }
     state.config = config.to_json();
     state.data_seed = config.seed;
+    state.steps_per_epoch = steps_per_epoch;
+    state.world_size = group.size();
+    if (group.distributed()) {
+      for (const nn::NamedTensor& p : model->named_parameters()) group.broadcast(p.tensor, 0);  // rank 0's weights
+      reducer = std::make_unique<dist::GradReducer>(group, model->named_parameters());
+    }
+  }
+
+  // A checkpoint of a run whose epochs had another number of steps (another number of processes
+  // or batch size): its completed epochs carry over; a mid-epoch one restarts its epoch, since
+  // another split of the data cannot continue where the old one stopped.
+  void map_resumed_step() {
+    if (state.steps_per_epoch == 0 || state.steps_per_epoch == steps_per_epoch) return;
+    const bool mid_epoch = state.step != state.epoch * state.steps_per_epoch;
+    if (group.is_root()) {
+      std::printf("the checkpoint's run had %lld process(es) and %lld steps per epoch; this one has %d and %lld%s\n",
+                  static_cast<long long>(state.world_size), static_cast<long long>(state.steps_per_epoch), group.size(),
+                  static_cast<long long>(steps_per_epoch), mid_epoch ? ": its unfinished epoch starts again" : "");
+    }
+    state.step = state.epoch * steps_per_epoch;
   }
 
   // What is on disk for a user whose run just stopped: the last checkpoint, if one was written.
@@ -200,6 +246,7 @@ struct Run {
   }
 
   void save(const std::string& name) {
+    if (!group.is_root()) return;  // every process holds the same weights: rank 0 writes them
     const std::string bad = first_non_finite_parameter(*model);
     VIT_CHECK(bad.empty(), "parameter '", bad, "' holds NaN or infinite values after epoch ", state.epoch,
               ": training stopped without saving '", name, "', and ", checkpoint_left(),
@@ -210,19 +257,24 @@ struct Run {
 
   // Forward, loss (added to the tally) and backward of one batch on the device. With accumulation
   // each micro-batch adds 1/grad_accum of its gradient: the sum is the mean.
-  void forward_backward(const Tensor& images, const Tensor& labels) {
+  // In a data-parallel run the batch that ends an optimizer step also averages the gradients
+  // over the processes, in buckets sent while the backward walk goes on.
+  void forward_backward(const Tensor& images, const Tensor& labels, bool optimizer_steps) {
     Tape tape;
     const CrossEntropy loss =
         cross_entropy_and_correct(model->forward(images, tape), labels, config.label_smoothing, tape);
     tally->add(loss, labels.numel());
-    tape.backward(loss.loss,
-                  Tensor::full({}, 1.0f / static_cast<float>(config.grad_accum), DType::f32, images.device()));
+    const Tensor seed = Tensor::full({}, 1.0f / static_cast<float>(config.grad_accum), DType::f32, images.device());
+    if (!reducer || !optimizer_steps) return tape.backward(loss.loss, seed);
+    reducer->begin();
+    tape.backward(loss.loss, seed, [&] { reducer->on_backward_progress(); });
+    reducer->finish();
   }
 
   // One eager step on a batch already on the device; with accumulation, the optimizer steps every
   // grad_accum batches and at the end of the epoch.
   void eager_step(const Tensor& images, const Tensor& labels, bool optimizer_steps) {
-    forward_backward(images, labels);
+    forward_backward(images, labels, optimizer_steps);
     if (!optimizer_steps) return;
     optimizer->set_lr(scheduler->lr_at(state.step));
     optimizer->step();
@@ -238,7 +290,7 @@ struct Run {
     optimizer->set_lr(scheduler->lr_at(state.step));
     optimizer->begin_step();
     step_graph.graph.replay(images, labels, [&](const Tensor& x, const Tensor& y) {
-      forward_backward(x, y);  // grad_accum is 1 with a graph
+      forward_backward(x, y, true);  // grad_accum is 1 with a graph
       optimizer->run_step();
       optimizer->zero_grad();
     });
@@ -264,7 +316,7 @@ struct Run {
     model->train();
     const std::int64_t skip = (state.step - epoch * steps_per_epoch) * config.grad_accum;  // resumed mid-epoch
     Progress progress("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(config.epochs),
-                      train_loader->batches_per_epoch(), stdout);
+                      train_loader->batches_per_epoch(), group.is_root() ? stdout : null_output());
     const auto start = std::chrono::steady_clock::now();
     const Device device = model->cls_token.device();
     tally->reset();
@@ -284,7 +336,7 @@ struct Run {
       const std::int64_t rows = batch.labels.numel();
       const bool last_batch = batch.index + 1 == train_loader->batches_per_epoch();
       const bool full_batch = rows == config.batch_size;
-      if (config.use_cuda_graph() && full_batch && step_graph.warmed_up) {
+      if (cuda_graph && full_batch && step_graph.warmed_up) {
         graph_step(images, labels);
         ++micro;
       } else {
@@ -325,17 +377,29 @@ void top_k(const float* row, int classes, int k, std::vector<int>& out) {
 int run(const TrainConfig& config) {
   config.validate();
   flush_denormals_to_zero();  // late-training denormals slowed cpu steps
-  Run run(config);
+  dist::ProcessGroup& group =
+      dist::ProcessGroup::init({.enabled = config.dist != "off", .timeout_seconds = config.dist_timeout});
+  VIT_CHECK(!group.distributed() || config.cuda_graph != "on",
+            "--cuda-graph on does not combine with a data-parallel run (", group.size(),
+            " processes): leave it at auto, which steps without a graph there.");
+  if (group.distributed() && config.device == "cuda") use_cuda_device(group.local_rank());
+  Run run(config, group);
   run.prepare_weights();
   if (config.summary) {
-    std::printf("%s", summarize(*run.model, config.batch_size).to_string().c_str());
+    if (group.is_root()) std::printf("%s", summarize(*run.model, config.batch_size).to_string().c_str());
     return 0;
+  }
+  if (group.distributed() && group.is_root()) {
+    std::printf("data-parallel: %d processes, gradients over %s; batch %d per process, %lld in all\n", group.size(),
+                group.backend(run.model->cls_token.device()).c_str(), config.batch_size,
+                static_cast<long long>(config.batch_size) * config.grad_accum * group.size());
   }
   run.prepare_optimization();
   if (config.eval_only) {
     const EvalResult r = run.evaluator->run();
-    std::printf("validation: loss %.4f  top-1 %.2f%%  top-5 %.2f%%  (%lld images)\n", r.loss, 100 * r.top1,
-                100 * r.top5, static_cast<long long>(r.images));
+    if (group.is_root())
+      std::printf("validation: loss %.4f  top-1 %.2f%%  top-5 %.2f%%  (%lld images)\n", r.loss, 100 * r.top1,
+                  100 * r.top5, static_cast<long long>(r.images));
     return 0;
   }
 
@@ -346,20 +410,33 @@ int run(const TrainConfig& config) {
     VIT_CHECK(fs::equivalent(resumed, run.out), "'", run.out.string(), "' holds another run than the one resumed from '",
               config.resume, "': leave out --out to continue in '", resumed.string(), "', or choose a new --out.");
   }
-  fs::create_directories(run.out);
-  write_file_atomically(run.out / "config.json", [&](std::ostream& out) { out << config.to_json() << "\n"; });
-  run.folder.write_class_indices(run.out);
-  SummaryWriter tensorboard(run.out);
-  MetricsLog metrics(run.out / "metrics.csv",
-                     {"epoch", "train_loss", "train_acc", "val_loss", "val_acc", "val_top5", "lr", "images_per_s"});
+  // Rank 0 alone writes the run folder: config, logs, TensorBoard events, checkpoints.
+  std::unique_ptr<SummaryWriter> tensorboard;
+  std::unique_ptr<MetricsLog> metrics;
+  if (group.is_root()) {
+    fs::create_directories(run.out);
+    write_file_atomically(run.out / "config.json", [&](std::ostream& out) { out << config.to_json() << "\n"; });
+    run.folder.write_class_indices(run.out);
+    tensorboard = std::make_unique<SummaryWriter>(run.out);
+    metrics = std::make_unique<MetricsLog>(
+        run.out / "metrics.csv", std::vector<std::string>{"epoch", "train_loss", "train_acc", "val_loss", "val_acc",
+                                                          "val_top5", "lr", "images_per_s"});
+  }
   g_interrupted = false;
-  std::signal(SIGINT, on_sigint);
+  // Across processes Ctrl-C keeps its default: mpirun stops them all (one process saving "last"
+  // alone would leave the others waiting for it).
+  if (!group.distributed()) std::signal(SIGINT, on_sigint);
 
   const std::vector<std::string>& classes = run.folder.classes();
   for (std::int64_t epoch = run.state.epoch; epoch < config.epochs; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
-    const EpochTotals totals = run.train_epoch(epoch);
+    EpochTotals totals = run.train_epoch(epoch);
     if (totals.interrupted) return 130;
+    group.all_reduce_sum(std::span<double>(&totals.loss_sum, 1));  // every process's images, once
+    std::int64_t counts[] = {totals.correct, totals.seen};
+    group.all_reduce_sum(counts);
+    totals.correct = counts[0];
+    totals.seen = counts[1];
     const std::int64_t seen = totals.seen;
     VIT_CHECK(seen > 0, "epoch ", epoch + 1, " trained on no image: no training image in '", config.data,
               "' could be decoded (see the warnings above).");
@@ -369,25 +446,27 @@ int run(const TrainConfig& config) {
     const double train_loss = totals.loss_sum / static_cast<double>(seen);
     const double train_acc = static_cast<double>(totals.correct) / static_cast<double>(seen);
     const float lr = run.optimizer->lr();
+    run.scheduler->on_epoch_end(static_cast<float>(val.top1));
+    run.state.epoch = epoch + 1;
+    const bool best = val.top1 > run.state.best_metric;
+    if (best) run.state.best_metric = static_cast<float>(val.top1);
+    if (!group.is_root()) continue;
     std::printf("epoch %lld/%d: train loss %.4f acc %.2f%% | val loss %.4f top-1 %.2f%% top-5 %.2f%% | %.0f img/s\n",
                 static_cast<long long>(epoch + 1), config.epochs, train_loss, 100 * train_acc, val.loss,
                 100 * val.top1, 100 * val.top5, static_cast<double>(seen) / seconds);
 
     const std::int64_t step = epoch + 1;
-    tensorboard.add_scalar("train/loss", static_cast<float>(train_loss), step);
-    tensorboard.add_scalar("train/acc", static_cast<float>(train_acc), step);
-    tensorboard.add_scalar("val/loss", static_cast<float>(val.loss), step);
-    tensorboard.add_scalar("val/acc", static_cast<float>(val.top1), step);
-    tensorboard.add_scalar("val/top5", static_cast<float>(val.top5), step);
-    tensorboard.add_scalar("lr", lr, step);
-    tensorboard.flush();
-    metrics.append({static_cast<double>(epoch + 1), train_loss, train_acc, val.loss, val.top1, val.top5, lr,
-                    static_cast<double>(seen) / seconds});
+    tensorboard->add_scalar("train/loss", static_cast<float>(train_loss), step);
+    tensorboard->add_scalar("train/acc", static_cast<float>(train_acc), step);
+    tensorboard->add_scalar("val/loss", static_cast<float>(val.loss), step);
+    tensorboard->add_scalar("val/acc", static_cast<float>(val.top1), step);
+    tensorboard->add_scalar("val/top5", static_cast<float>(val.top5), step);
+    tensorboard->add_scalar("lr", lr, step);
+    tensorboard->flush();
+    metrics->append({static_cast<double>(epoch + 1), train_loss, train_acc, val.loss, val.top1, val.top5, lr,
+                     static_cast<double>(seen) / seconds});
 
-    run.scheduler->on_epoch_end(static_cast<float>(val.top1));
-    run.state.epoch = epoch + 1;
-    if (val.top1 > run.state.best_metric) {
-      run.state.best_metric = static_cast<float>(val.top1);
+    if (best) {
       run.save("best");
       val.confusion.write_csv(run.out / "confusion_best.csv", classes);
     }
@@ -398,7 +477,9 @@ int run(const TrainConfig& config) {
     }
   }
   std::signal(SIGINT, SIG_DFL);
-  std::printf("best val top-1 %.2f%%; checkpoints, logs and metrics in %s\n", 100 * run.state.best_metric, run.out.c_str());
+  if (group.is_root())
+    std::printf("best val top-1 %.2f%%; checkpoints, logs and metrics in %s\n", 100 * run.state.best_metric,
+                run.out.c_str());
   return 0;
 }
 

@@ -27,6 +27,10 @@ struct TrainingState {
   std::string scheduler = "{}";  // Scheduler::state(): a JSON object
   std::string config = "{}";     // the run's full config: a JSON object
   std::uint64_t data_seed = 0;   // the data loader's seed
+  // The run's shape when it saved: a resume with another number of processes or batch size
+  // maps `step` to its own epochs. 0 steps: not recorded (checkpoints of older versions).
+  std::int64_t steps_per_epoch = 0;
+  std::int64_t world_size = 1;
 };
 
 // Writes <dir>/<name>.{safetensors,optim.safetensors,state.json}, creating `dir` if needed. The

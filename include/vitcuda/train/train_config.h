@@ -42,6 +42,8 @@ struct TrainConfig {
   std::string amp = "auto";       // auto (bf16 on cuda, off on cpu) | bf16 (cuda only) | off
   std::string device = "cpu";     // cpu | cuda
   std::string cuda_graph = "auto";  // auto (on where it can be) | on | off: replay full-batch steps
+  std::string dist = "auto";        // auto: data-parallel when mpirun started several processes | off
+  double dist_timeout = 600;        // seconds a rank waits for the others before it gives up
   std::uint64_t seed = 0;
   std::string out;                // run folder; empty: the resumed run's folder, else runs/exp
   std::string resume;             // run folder or checkpoint to continue from
