@@ -53,9 +53,10 @@ if(VIT_MPI)
     message(STATUS "MPI not found (Debian package libopenmpi-dev, scripts/install-deps): vit_train runs one process.")
   endif()
 endif()
-# NCCL, which the CUDA toolkit here carries, for the cuda tensors of data-parallel nvcc builds.
+# NCCL, which the CUDA toolkit here carries, for the cuda tensors of data-parallel nvcc builds
+# (bootstrapped over MPI; without MPI only its one-process test uses it).
 set(VIT_NCCL_LIBRARY "")
-if(VIT_MPI_FOUND AND VIT_CUDA STREQUAL "ON")
+if(VIT_CUDA STREQUAL "ON")
   find_library(VIT_NCCL_LIBRARY_PATH nccl HINTS ${CUDAToolkit_LIBRARY_DIR} /usr/local/cuda/lib64)
   find_path(VIT_NCCL_INCLUDE_DIR nccl.h HINTS ${CUDAToolkit_INCLUDE_DIRS} /usr/local/cuda/include)
   if(VIT_NCCL_LIBRARY_PATH AND VIT_NCCL_INCLUDE_DIR)
