@@ -162,14 +162,14 @@ struct Run {
     if (!config.pretrained.empty()) {
       Rng head_rng(config.seed + 1);
       const PretrainedReport report = load_pretrained(*model, config.pretrained, head_rng);
-      if (group.is_root())
+      if (group.is_root()) {
         std::printf("loaded %zu tensors from %s (%s names)", report.loaded.size(), config.pretrained.c_str(),
                     report.format.c_str());
-      if (group.is_root() && !report.reinitialized.empty())
-        std::printf("; new head for %d classes", model->config().num_classes);
-      if (group.is_root() && !report.resampled.empty())
-        std::printf("; pos_embed resampled to %dx%d", model->config().grid(), model->config().grid());
-      if (group.is_root()) std::printf("\n");
+        if (!report.reinitialized.empty()) std::printf("; new head for %d classes", model->config().num_classes);
+        if (!report.resampled.empty())
+          std::printf("; pos_embed resampled to %dx%d", model->config().grid(), model->config().grid());
+        std::printf("\n");
+      }
     }
     if (config.freeze_backbone) model->freeze_backbone();
   }

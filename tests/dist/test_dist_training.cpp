@@ -11,12 +11,13 @@
 #include "train_run_fixtures.h"
 #include "vitcuda/train/evaluation.h"
 #include "vitcuda/vitcuda.h"
+#include "world.h"
 
 using namespace vit;
+using testing::dist_devices;
+using testing::world;
 
 namespace {
-
-dist::ProcessGroup& world() { return dist::ProcessGroup::init(); }
 
 struct Run {
   std::vector<double> losses;  // per step, the mean over the step's whole batch
@@ -64,20 +65,12 @@ Run train_tiny(const std::vector<data::Sample>& samples, int batch, int epochs, 
   return run;
 }
 
-std::vector<Device> devices() {
-#if VIT_CUDA_SIM
-  return {Device::cpu(), Device::cuda()};  // cuda tensors through MPI via host memory
-#else
-  return {Device::cpu()};
-#endif
-}
-
 }  // namespace
 
 TEST_CASE("two processes with half batches take the steps of one process with the whole batch", "[dist]") {
   const data::ImageFolder folder = data::ImageFolder::scan(testing::make_image_folder("dist_equivalence"), {});
   REQUIRE(folder.train().size() == 12);
-  for (const Device device : devices()) {
+  for (const Device device : dist_devices()) {
     INFO("device " << device.str());
     const Run one = train_tiny(folder.train(), 4, 3, device, nullptr);  // 3 steps an epoch
     const Run two = train_tiny(folder.train(), 2, 3, device, &world());
@@ -114,7 +107,7 @@ TEST_CASE("sharded evaluation counts every image once and gives the whole set's 
   const data::ImageFolder folder = data::ImageFolder::scan(testing::make_image_folder("dist_evaluation"), {});
   std::vector<data::Sample> samples = folder.train();
   samples.pop_back();  // 11: shards of 6 and 5
-  for (const Device device : devices()) {
+  for (const Device device : dist_devices()) {
     INFO("device " << device.str());
     ViT model(testing::tiny_vit_config(), device, 9);
     data::LoaderOptions options{.batch_size = 4, .workers = 1, .shuffle = false, .transform = {.size = 8}};

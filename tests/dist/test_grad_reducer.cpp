@@ -4,12 +4,13 @@
 #include <catch2/catch.hpp>
 
 #include "vitcuda/vitcuda.h"
+#include "world.h"
 
 using namespace vit;
+using testing::dist_devices;
+using testing::world;
 
 namespace {
-
-dist::ProcessGroup& world() { return dist::ProcessGroup::init(); }
 
 // Two linear layers, 3 -> 4 -> 2, on `device`.
 struct TwoLayers {
@@ -41,18 +42,10 @@ std::vector<std::vector<float>> gradients(const TwoLayers& model) {
   return all;
 }
 
-std::vector<Device> devices() {
-#if VIT_CUDA_SIM
-  return {Device::cpu(), Device::cuda()};
-#else
-  return {Device::cpu()};
-#endif
-}
-
 }  // namespace
 
 TEST_CASE("the reducer leaves each gradient holding the mean over the processes", "[dist]") {
-  for (const Device device : devices()) {
+  for (const Device device : dist_devices()) {
     INFO("device " << device.str());
     // The mean, worked out here from both processes' inputs.
     TwoLayers model(device, 1);
@@ -114,7 +107,7 @@ TEST_CASE("metrics and broadcasts reach every process", "[dist]") {
   std::vector<std::int64_t> counts = {world().rank() + 1, 10};
   world().all_reduce_sum(counts);
   CHECK(counts == std::vector<std::int64_t>{3, 20});
-  for (const Device device : devices()) {
+  for (const Device device : dist_devices()) {
     Tensor t = Tensor::full({3}, static_cast<float>(world().rank() + 5)).to(device);
     world().broadcast(t, 1);
     CHECK(t.to_vector() == std::vector<float>{6, 6, 6});
