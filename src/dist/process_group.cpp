@@ -92,7 +92,10 @@ ProcessGroup::ProcessGroup(const LaunchInfo& launch, const GroupOptions& options
 ProcessGroup::~ProcessGroup() {
   if (!impl_) return;
 #if VIT_HAVE_NCCL
-  impl_->nccl.reset();
+  // The group is destroyed at exit, when the CUDA runtime may already have shut down (it was
+  // made first): the communicator is left to the end of the process rather than torn down
+  // against a runtime that is gone.
+  static_cast<void>(impl_->nccl.release());
 #endif
   impl_.reset();
   MPI_Finalize();

@@ -211,6 +211,10 @@ struct Run {
     if (group.distributed()) {
       for (const nn::NamedTensor& p : model->named_parameters()) group.broadcast(p.tensor, 0);  // rank 0's weights
       reducer = std::make_unique<dist::GradReducer>(group, model->named_parameters());
+      // Each process draws its own dropout and drop-path masks (timm seeds rank r with seed + r);
+      // rank 0 keeps the run's seed, the one its checkpoints record.
+      model->set_dropout_state(model->dropout_seed() + static_cast<std::uint64_t>(group.rank()),
+                               model->forward_count());
     }
   }
 
