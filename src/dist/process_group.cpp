@@ -40,6 +40,11 @@ int env_int(std::initializer_list<const char*> names, int fallback) {
   return fallback;
 }
 
+std::unique_ptr<ProcessGroup>& the_group() {
+  static std::unique_ptr<ProcessGroup> group;  // made by init(), destroyed at exit: MPI_Finalize
+  return group;
+}
+
 }  // namespace
 
 LaunchInfo launch_info_from_environment() {
@@ -54,14 +59,6 @@ LaunchInfo launch_info_from_environment() {
 
 #if VIT_HAVE_MPI
 
-struct ProcessGroup::Impl {
-  Watchdog watchdog;
-#if VIT_HAVE_NCCL
-  std::unique_ptr<NcclCommunicator> nccl;  // made at the first cuda tensor
-#endif
-  Impl(int rank, double timeout_seconds) : watchdog(rank, timeout_seconds) {}
-};
-
 namespace {
 
 void check_mpi(int code, const char* call) {
@@ -72,20 +69,62 @@ void check_mpi(int code, const char* call) {
   VIT_FAIL(call, " failed: ", std::string(text, static_cast<std::size_t>(length)), ".");
 }
 
-// MPI counts are ints: large buffers go in pieces of at most kChunk elements.
-constexpr std::int64_t kChunk = 1 << 28;
+// Calls collective(offset, count) over [0, total) in pieces: MPI counts are ints.
+template <typename Collective>
+void in_pieces(std::int64_t total, Collective collective) {
+  constexpr std::int64_t kPiece = 1 << 28;
+  for (std::int64_t offset = 0; offset < total; offset += kPiece) {
+    collective(offset, static_cast<int>(std::min(kPiece, total - offset)));
+  }
+}
+
+// Runs `change` on host memory holding `tensor`'s values: the tensor itself on the cpu, else a
+// copy whose result goes back to the device (MPI reads and writes host memory).
+template <typename Change>
+void on_host(const Tensor& tensor, Change change) {
+  const Tensor host = tensor.device().is_cpu() ? tensor : tensor.to(Device::cpu());
+  change(host);
+  if (tensor.device().is_cuda()) Tensor(tensor).copy_from(host);  // a view of the same storage
+}
 
 }  // namespace
 
+struct ProcessGroup::Impl {
+  Watchdog watchdog;
+#if VIT_HAVE_NCCL
+  std::unique_ptr<NcclCommunicator> nccl_communicator;  // made at the first cuda tensor
+
+  NcclCommunicator& nccl(int rank, int size) {
+    if (nccl_communicator) return *nccl_communicator;
+    NcclCommunicator::UniqueId id{};
+    if (rank == 0) id = NcclCommunicator::make_unique_id();
+    {
+      Watchdog::Wait wait(watchdog, "the NCCL set-up");
+      check_mpi(MPI_Bcast(id.data(), static_cast<int>(id.size()), MPI_BYTE, 0, MPI_COMM_WORLD), "MPI_Bcast");
+    }
+    nccl_communicator = std::make_unique<NcclCommunicator>(rank, size, id);
+    return *nccl_communicator;
+  }
+#endif
+  Impl(int rank, double timeout_seconds) : watchdog(rank, timeout_seconds) {}
+
+  // Element-wise sums of host values across the processes, in place.
+  void sum(void* values, std::size_t count, MPI_Datatype type, const char* what) {
+    Watchdog::Wait wait(watchdog, what);
+    check_mpi(MPI_Allreduce(MPI_IN_PLACE, values, static_cast<int>(count), type, MPI_SUM, MPI_COMM_WORLD),
+              "MPI_Allreduce");
+  }
+};
+
 ProcessGroup::ProcessGroup(const LaunchInfo& launch, const GroupOptions& options) {
   if (!options.enabled || launch.size == 1) return;
+  VIT_CHECK(options.timeout_seconds > 0, "the collective timeout must be positive, got ", options.timeout_seconds,
+            " s.");
   int provided = 0;  // only the main thread calls MPI
   check_mpi(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
   MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
   MPI_Comm_size(MPI_COMM_WORLD, &size_);
   local_rank_ = launch.local_rank;
-  VIT_CHECK(options.timeout_seconds > 0, "the collective timeout must be positive, got ", options.timeout_seconds,
-            " s.");
   impl_ = std::make_unique<Impl>(rank_, options.timeout_seconds);
 }
 
@@ -95,7 +134,7 @@ ProcessGroup::~ProcessGroup() {
   // The group is destroyed at exit, when the CUDA runtime may already have shut down (it was
   // made first): the communicator is left to the end of the process rather than torn down
   // against a runtime that is gone.
-  static_cast<void>(impl_->nccl.release());
+  static_cast<void>(impl_->nccl_communicator.release());
 #endif
   impl_.reset();
   MPI_Finalize();
@@ -107,79 +146,55 @@ std::string ProcessGroup::backend(Device device) const {
 }
 
 void ProcessGroup::all_reduce_sum(std::span<double> values) {
-  if (!distributed()) return;
-  Watchdog::Wait wait(impl_->watchdog, "a metrics all-reduce");
-  check_mpi(
-      MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD),
-      "MPI_Allreduce");
+  if (distributed()) impl_->sum(values.data(), values.size(), MPI_DOUBLE, "a metrics all-reduce");
 }
 
 void ProcessGroup::all_reduce_sum(std::span<std::int64_t> values) {
-  if (!distributed()) return;
-  Watchdog::Wait wait(impl_->watchdog, "a metrics all-reduce");
-  check_mpi(
-      MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD),
-      "MPI_Allreduce");
+  if (distributed()) impl_->sum(values.data(), values.size(), MPI_INT64_T, "a metrics all-reduce");
 }
-
-#if VIT_HAVE_NCCL
-namespace {
-NcclCommunicator& nccl_of(std::unique_ptr<NcclCommunicator>& nccl, int rank, int size, Watchdog& watchdog) {
-  if (nccl) return *nccl;
-  NcclCommunicator::UniqueId id{};
-  if (rank == 0) id = NcclCommunicator::make_unique_id();
-  {
-    Watchdog::Wait wait(watchdog, "the NCCL set-up");
-    check_mpi(MPI_Bcast(id.data(), static_cast<int>(id.size()), MPI_BYTE, 0, MPI_COMM_WORLD), "MPI_Bcast");
-  }
-  nccl = std::make_unique<NcclCommunicator>(rank, size, id);
-  return *nccl;
-}
-}  // namespace
-#endif
 
 void ProcessGroup::broadcast(const Tensor& tensor, int root) {
   VIT_CHECK(root >= 0 && root < size_, "broadcast from rank ", root, " in a group of ", size_, " processes.");
   if (!distributed()) return;
 #if VIT_HAVE_NCCL
-  if (tensor.device().is_cuda()) return nccl_of(impl_->nccl, rank_, size_, impl_->watchdog).broadcast(tensor, root);
+  if (tensor.device().is_cuda()) return impl_->nccl(rank_, size_).broadcast(tensor, root);
 #endif
-  const Tensor host = tensor.device().is_cpu() ? tensor : tensor.to(Device::cpu());
-  auto* bytes = static_cast<char*>(host.raw_data());
-  {
+  on_host(tensor, [&](const Tensor& host) {
+    auto* bytes = static_cast<char*>(host.raw_data());
     Watchdog::Wait wait(impl_->watchdog, "a broadcast");
-    for (std::int64_t done = 0, total = static_cast<std::int64_t>(host.nbytes()); done < total; done += kChunk) {
-      const auto count = static_cast<int>(std::min(kChunk, total - done));
-      check_mpi(MPI_Bcast(bytes + done, count, MPI_BYTE, root, MPI_COMM_WORLD), "MPI_Bcast");
-    }
-  }
-  if (tensor.device().is_cuda()) Tensor(tensor).copy_from(host);  // a view of the same storage
+    in_pieces(static_cast<std::int64_t>(host.nbytes()), [&](std::int64_t offset, int count) {
+      check_mpi(MPI_Bcast(bytes + offset, count, MPI_BYTE, root, MPI_COMM_WORLD), "MPI_Bcast");
+    });
+  });
 }
 
 void ProcessGroup::all_reduce_mean(const Tensor& tensor) {
   VIT_CHECK(tensor.dtype() == DType::f32, "all_reduce_mean takes f32 tensors, got ", dtype_name(tensor.dtype()), ".");
   if (!distributed()) return;
 #if VIT_HAVE_NCCL
-  if (tensor.device().is_cuda()) return nccl_of(impl_->nccl, rank_, size_, impl_->watchdog).all_reduce_mean(tensor);
+  if (tensor.device().is_cuda()) return impl_->nccl(rank_, size_).all_reduce_mean(tensor);
 #endif
-  const Tensor host = tensor.device().is_cpu() ? tensor : tensor.to(Device::cpu());
-  float* values = host.data<float>();
-  {
-    Watchdog::Wait wait(impl_->watchdog, "a gradient all-reduce");
-    for (std::int64_t done = 0, total = host.numel(); done < total; done += kChunk) {
-      const auto count = static_cast<int>(std::min(kChunk, total - done));
-      check_mpi(MPI_Allreduce(MPI_IN_PLACE, values + done, count, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD), "MPI_Allreduce");
-    }
-  }
-  const float scale = 1.0f / static_cast<float>(size_);
-  for (std::int64_t i = 0, n = host.numel(); i < n; ++i) values[i] *= scale;
-  if (tensor.device().is_cuda()) Tensor(tensor).copy_from(host);  // a view of the same storage
+  on_host(tensor, [&](const Tensor& host) {
+    float* values = host.data<float>();
+    in_pieces(host.numel(), [&](std::int64_t offset, int count) {
+      impl_->sum(values + offset, static_cast<std::size_t>(count), MPI_FLOAT, "a gradient all-reduce");
+    });
+    const float scale = 1.0f / static_cast<float>(size_);
+    for (std::int64_t i = 0, n = host.numel(); i < n; ++i) values[i] *= scale;
+  });
 }
 
 void ProcessGroup::wait() {
 #if VIT_HAVE_NCCL
-  if (distributed() && impl_->nccl) impl_->nccl->wait();
+  if (distributed() && impl_->nccl_communicator) impl_->nccl_communicator->wait();
 #endif
+}
+
+void abort_run_on_error(int code) {
+  if (!the_group() || !the_group()->distributed()) return;
+  std::fflush(stdout);
+  std::fflush(stderr);
+  MPI_Abort(MPI_COMM_WORLD, code);
 }
 
 #else  // no MPI: one process
@@ -201,30 +216,14 @@ void ProcessGroup::broadcast(const Tensor&, int root) {
 }
 void ProcessGroup::all_reduce_mean(const Tensor&) {}
 void ProcessGroup::wait() {}
+void abort_run_on_error(int) {}  // never more than one process
 
 #endif
-
-namespace {
-std::unique_ptr<ProcessGroup>& the_group() {
-  static std::unique_ptr<ProcessGroup> group;  // destroyed at exit: MPI_Finalize
-  return group;
-}
-}  // namespace
 
 ProcessGroup& ProcessGroup::init(const GroupOptions& options) {
   std::unique_ptr<ProcessGroup>& group = the_group();
   if (!group) group.reset(new ProcessGroup(launch_info_from_environment(), options));
   return *group;
-}
-
-void abort_run_on_error(int code) {
-  const std::unique_ptr<ProcessGroup>& group = the_group();
-  if (!group || !group->distributed()) return;
-  std::fflush(stdout);
-  std::fflush(stderr);
-#if VIT_HAVE_MPI
-  MPI_Abort(MPI_COMM_WORLD, code);
-#endif
 }
 
 }  // namespace vit::dist
