@@ -3,7 +3,7 @@
 #include <string>
 
 #include "runtime/cuda/caching_allocator.h"
-#include "runtime/cuda_backend.h"
+#include "runtime/cuda/device.h"
 
 namespace vit {
 
@@ -14,13 +14,6 @@ DeviceMemory device_memory(Device device) {
   const cuda::AllocatorStats stats = cuda::allocator_stats();
   return {stats.in_use_bytes, stats.peak_in_use_bytes, stats.cached_bytes};
 }
-
-namespace cuda {
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-VIT_CUDA_FN(void use_device(int ordinal))  // runtime/cuda/device.cpp
-#pragma GCC diagnostic pop
-}  // namespace cuda
 
 void use_cuda_device(int ordinal) { cuda::use_device(ordinal); }
 

@@ -29,9 +29,8 @@ void use_device(int ordinal) {
   int count = 0;
   CUDA_CHECK(cudaGetDeviceCount(&count));
   VIT_CHECK(ordinal >= 0 && ordinal < count, "this process should use GPU ", ordinal,
-            " (its local rank), but the "
-            "machine shows ",
-            count, " GPU(s): start at most ", count, " processes per machine.");
+            " (its local rank), but the machine shows ", count, " GPU(s): start at most ", count,
+            " processes per machine.");
   CUDA_CHECK(cudaSetDevice(ordinal));
 }
 

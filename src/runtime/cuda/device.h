@@ -3,6 +3,8 @@
 // peak rates the benchmarks compare against.
 #include <string>
 
+#include "runtime/cuda_backend.h"
+
 namespace vit::cuda {
 
 struct DeviceInfo {
@@ -16,6 +18,9 @@ struct DeviceInfo {
 
 bool device_available();  // false, without throwing, when no GPU (or driver) is present
 DeviceInfo device_info();  // of the current device; throws vit::Error when none is present
-void use_device(int ordinal);  // see vit::use_cuda_device
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+VIT_CUDA_FN(void use_device(int ordinal))  // see vit::use_cuda_device (declared in every build)
+#pragma GCC diagnostic pop
 
 }  // namespace vit::cuda
