@@ -104,7 +104,7 @@ struct EpochTotals {
   bool interrupted = false;  // by Ctrl-C, after "last" was saved
 };
 
-// Where a process that does not report writes its progress lines: nowhere.
+// Where a process that does not report writes: nowhere.
 std::FILE* null_output() {
   static std::FILE* file = std::fopen("/dev/null", "w");
   VIT_CHECK(file != nullptr, "cannot open /dev/null.");
@@ -114,6 +114,7 @@ std::FILE* null_output() {
 struct Run {
   TrainConfig config;
   dist::ProcessGroup& group;  // one process, or the processes mpirun started (data-parallel)
+  std::FILE* console;         // what the run says: stdout on rank 0, nowhere on the other processes
   bool cuda_graph;            // --cuda-graph resolved: never across processes
   fs::path out;
   data::ImageFolder folder;
@@ -136,6 +137,7 @@ struct Run {
   Run(const TrainConfig& c, dist::ProcessGroup& g)
       : config(c),
         group(g),
+        console(g.is_root() ? stdout : null_output()),
         cuda_graph(c.use_cuda_graph() && !g.distributed()),
         out(run_folder(c)),
         folder(data::ImageFolder::scan(c.data, {.val_split = c.val_split, .seed = c.seed})) {
@@ -162,14 +164,13 @@ struct Run {
     if (!config.pretrained.empty()) {
       Rng head_rng(config.seed + 1);
       const PretrainedReport report = load_pretrained(*model, config.pretrained, head_rng);
-      if (group.is_root()) {
-        std::printf("loaded %zu tensors from %s (%s names)", report.loaded.size(), config.pretrained.c_str(),
-                    report.format.c_str());
-        if (!report.reinitialized.empty()) std::printf("; new head for %d classes", model->config().num_classes);
-        if (!report.resampled.empty())
-          std::printf("; pos_embed resampled to %dx%d", model->config().grid(), model->config().grid());
-        std::printf("\n");
-      }
+      std::fprintf(console, "loaded %zu tensors from %s (%s names)", report.loaded.size(), config.pretrained.c_str(),
+                   report.format.c_str());
+      if (!report.reinitialized.empty())
+        std::fprintf(console, "; new head for %d classes", model->config().num_classes);
+      if (!report.resampled.empty())
+        std::fprintf(console, "; pos_embed resampled to %dx%d", model->config().grid(), model->config().grid());
+      std::fprintf(console, "\n");
     }
     if (config.freeze_backbone) model->freeze_backbone();
   }
@@ -198,9 +199,8 @@ struct Run {
                 " epochs, but with this data and batch size an epoch has ", steps_per_epoch,
                 " steps: it was edited by hand, or the data or --batch-size changed.");
       scheduler->load_state(state.scheduler);
-      if (group.is_root())
-        std::printf("resumed from %s at epoch %lld, step %lld\n", config.resume.c_str(),
-                    static_cast<long long>(state.epoch), static_cast<long long>(state.step));
+      std::fprintf(console, "resumed from %s at epoch %lld, step %lld\n", config.resume.c_str(),
+                   static_cast<long long>(state.epoch), static_cast<long long>(state.step));
     } else {
       state.best_metric = -INFINITY;
     }
@@ -224,11 +224,10 @@ struct Run {
   void map_resumed_step() {
     if (state.steps_per_epoch == 0 || state.steps_per_epoch == steps_per_epoch) return;
     const bool mid_epoch = state.step != state.epoch * state.steps_per_epoch;
-    if (group.is_root()) {
-      std::printf("the checkpoint's run had %lld process(es) and %lld steps per epoch; this one has %d and %lld%s\n",
-                  static_cast<long long>(state.world_size), static_cast<long long>(state.steps_per_epoch), group.size(),
-                  static_cast<long long>(steps_per_epoch), mid_epoch ? ": its unfinished epoch starts again" : "");
-    }
+    std::fprintf(console,
+                 "the checkpoint's run had %lld process(es) and %lld steps per epoch; this one has %d and %lld%s\n",
+                 static_cast<long long>(state.world_size), static_cast<long long>(state.steps_per_epoch), group.size(),
+                 static_cast<long long>(steps_per_epoch), mid_epoch ? ": its unfinished epoch starts again" : "");
     state.step = state.epoch * steps_per_epoch;
   }
 
@@ -320,7 +319,7 @@ struct Run {
     model->train();
     const std::int64_t skip = (state.step - epoch * steps_per_epoch) * config.grad_accum;  // resumed mid-epoch
     Progress progress("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(config.epochs),
-                      train_loader->batches_per_epoch(), group.is_root() ? stdout : null_output());
+                      train_loader->batches_per_epoch(), console);
     const auto start = std::chrono::steady_clock::now();
     const Device device = model->cls_token.device();
     tally->reset();
@@ -390,20 +389,19 @@ int run(const TrainConfig& config) {
   Run run(config, group);
   run.prepare_weights();
   if (config.summary) {
-    if (group.is_root()) std::printf("%s", summarize(*run.model, config.batch_size).to_string().c_str());
+    std::fprintf(run.console, "%s", summarize(*run.model, config.batch_size).to_string().c_str());
     return 0;
   }
-  if (group.distributed() && group.is_root()) {
-    std::printf("data-parallel: %d processes, gradients over %s; batch %d per process, %lld in all\n", group.size(),
-                group.backend(run.model->cls_token.device()).c_str(), config.batch_size,
-                static_cast<long long>(config.batch_size) * config.grad_accum * group.size());
+  if (group.distributed()) {
+    std::fprintf(run.console, "data-parallel: %d processes, gradients over %s; batch %d per process, %lld in all\n",
+                 group.size(), group.backend(run.model->cls_token.device()).c_str(), config.batch_size,
+                 static_cast<long long>(config.batch_size) * config.grad_accum * group.size());
   }
   run.prepare_optimization();
   if (config.eval_only) {
     const EvalResult r = run.evaluator->run();
-    if (group.is_root())
-      std::printf("validation: loss %.4f  top-1 %.2f%%  top-5 %.2f%%  (%lld images)\n", r.loss, 100 * r.top1,
-                  100 * r.top5, static_cast<long long>(r.images));
+    std::fprintf(run.console, "validation: loss %.4f  top-1 %.2f%%  top-5 %.2f%%  (%lld images)\n", r.loss,
+                 100 * r.top1, 100 * r.top5, static_cast<long long>(r.images));
     return 0;
   }
 
@@ -481,9 +479,8 @@ int run(const TrainConfig& config) {
     }
   }
   std::signal(SIGINT, SIG_DFL);
-  if (group.is_root())
-    std::printf("best val top-1 %.2f%%; checkpoints, logs and metrics in %s\n", 100 * run.state.best_metric,
-                run.out.c_str());
+  std::fprintf(run.console, "best val top-1 %.2f%%; checkpoints, logs and metrics in %s\n", 100 * run.state.best_metric,
+               run.out.c_str());
   return 0;
 }
 
